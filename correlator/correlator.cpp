@@ -1,0 +1,362 @@
+#include "correlator/correlator.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <unordered_map>
+
+#include "correlator/detections.hpp"
+#include "correlator/event_codes.hpp"
+#include "correlator/interner.hpp"
+#include "correlator/user_state.hpp"
+
+namespace authcorrd {
+
+using detail::kNever;
+using detail::kNoSlot;
+using detail::Record;
+using detail::UserState;
+
+struct Correlator::Impl {
+  explicit Impl(CorrelatorParams p) : params(p) {
+    retention = std::max(params.correlation_window, params.failure_window);
+    newest_event.fill(kNever);
+  }
+
+  CorrelatorParams params;
+  TimeMs retention = 0;
+  CorrelatorStats stats;
+  Interner strings;
+  std::array<TimeMs, kSourceCount> newest_event{};
+  TimeMs newest_now = kNever;
+
+  std::vector<UserState> slots;
+  std::vector<std::uint32_t> free_slots;
+  std::unordered_map<Symbol, std::uint32_t> slot_of_user;
+  std::unordered_map<Symbol, Symbol> user_of_email;  // join_on_email only
+  std::uint32_t lru_head = kNoSlot;                  // least recently active
+  std::uint32_t lru_tail = kNoSlot;                  // most recently active
+  std::size_t live_symbols_at_last_compaction = 0;
+
+  static std::size_t index(Source source) { return static_cast<std::size_t>(source); }
+
+  TimeMs source_watermark(Source source) const {
+    const TimeMs newest = newest_event[index(source)];
+    return newest == kNever ? kNever : newest - params.allowed_lateness;
+  }
+
+  // Oldest event time any detection can still need: the slowest active source's watermark,
+  // never further behind `now` than max_source_lag, minus the longest window.
+  TimeMs horizon() const {
+    TimeMs oldest = kNever;
+    for (std::size_t s = 0; s < kSourceCount; ++s) {
+      if (newest_event[s] == kNever) continue;
+      TimeMs watermark = newest_event[s] - params.allowed_lateness;
+      if (newest_now != kNever) watermark = std::max(watermark, newest_now - params.max_source_lag);
+      oldest = oldest == kNever ? watermark : std::min(oldest, watermark);
+    }
+    return oldest == kNever ? kNever : oldest - retention;
+  }
+
+  // --- least-recently-active list -------------------------------------------------------------
+
+  void lru_unlink(std::uint32_t slot) {
+    UserState& user = slots[slot];
+    if (user.lru_prev != kNoSlot)
+      slots[user.lru_prev].lru_next = user.lru_next;
+    else
+      lru_head = user.lru_next;
+    if (user.lru_next != kNoSlot)
+      slots[user.lru_next].lru_prev = user.lru_prev;
+    else
+      lru_tail = user.lru_prev;
+    user.lru_prev = user.lru_next = kNoSlot;
+  }
+
+  void lru_push_back(std::uint32_t slot) {
+    UserState& user = slots[slot];
+    user.lru_prev = lru_tail;
+    user.lru_next = kNoSlot;
+    if (lru_tail != kNoSlot)
+      slots[lru_tail].lru_next = slot;
+    else
+      lru_head = slot;
+    lru_tail = slot;
+  }
+
+  void drop_user(std::uint32_t slot) {
+    lru_unlink(slot);
+    UserState& user = slots[slot];
+    stats.tracked_sessions -= user.sessions.size();
+    slot_of_user.erase(user.user);
+    user = UserState{};
+    free_slots.push_back(slot);
+  }
+
+  UserState& user_slot(Symbol user) {
+    if (const auto it = slot_of_user.find(user); it != slot_of_user.end()) {
+      lru_unlink(it->second);
+      lru_push_back(it->second);
+      return slots[it->second];
+    }
+    if (slot_of_user.size() >= params.max_users && lru_head != kNoSlot) {
+      drop_user(lru_head);
+      ++stats.users_evicted;
+    }
+    std::uint32_t slot = 0;
+    if (!free_slots.empty()) {
+      slot = free_slots.back();
+      free_slots.pop_back();
+    } else {
+      slot = static_cast<std::uint32_t>(slots.size());
+      slots.emplace_back();
+    }
+    slots[slot].user = user;
+    slot_of_user.emplace(user, slot);
+    lru_push_back(slot);
+    return slots[slot];
+  }
+
+  // --- pruning ---------------------------------------------------------------------------------
+
+  static void fold_into_summary(UserState& user, const Record& record) {
+    detail::PrunedSummary& pruned = user.pruned;
+    if (detail::is_verified_login(record.kind)) {
+      if (record.ip != kNoSymbol && record.time >= pruned.ip_time) {
+        pruned.ip_time = record.time;
+        pruned.ip = record.ip;
+      }
+      if (record.user_agent != kNoSymbol && record.time >= pruned.user_agent_time) {
+        pruned.user_agent_time = record.time;
+        pruned.user_agent = record.user_agent;
+      }
+    }
+    const bool positive = detail::is_relock_verification(record.kind);
+    if (positive) pruned.trusted_at = std::max(pruned.trusted_at, record.time);
+    if ((positive || detail::is_relock_negative_signal(record.kind)) &&
+        record.time >= pruned.relock_signal_at) {
+      pruned.relock_signal_at = record.time;
+      pruned.relock_signal_negative = !positive;
+    }
+  }
+
+  void prune_user(UserState& user, TimeMs cutoff) {
+    if (cutoff == kNever) return;
+    auto& records = user.records;
+    const auto keep = std::find_if(records.begin(), records.end(),
+                                   [cutoff](const Record& r) { return r.time >= cutoff; });
+    for (auto it = records.begin(); it != keep; ++it)
+      fold_into_summary(user, *it);
+    records.erase(records.begin(), keep);
+
+    const TimeMs alert_cutoff =
+        cutoff - std::max(params.suppression_period, params.correlation_window);
+    std::erase_if(user.emitted, [alert_cutoff](const detail::EmittedAlert& a) {
+      return a.span_end < alert_cutoff;
+    });
+
+    const std::size_t sessions_before = user.sessions.size();
+    std::erase_if(user.sessions, [cutoff](const detail::SessionState& s) {
+      return s.closes_at < cutoff || (!s.created && s.last_seen < cutoff);
+    });
+    stats.tracked_sessions -= sessions_before - user.sessions.size();
+  }
+
+  void insert_record(UserState& user, Record&& record) {
+    auto& records = user.records;
+    if (records.size() >= params.max_events_per_user && !records.empty()) {
+      fold_into_summary(user, records.front());
+      records.erase(records.begin());
+      ++stats.records_evicted;
+    }
+    const auto at = std::upper_bound(records.begin(), records.end(), record.time,
+                                     [](TimeMs t, const Record& r) { return t < r.time; });
+    records.insert(at, std::move(record));
+  }
+
+  // --- identity -------------------------------------------------------------------------------
+
+  Symbol resolve_user(const Event& event) {
+    if (!params.join_on_email || event.email.empty()) return strings.intern(event.user_id);
+    if (!event.user_id.empty()) {
+      const Symbol user = strings.intern(event.user_id);
+      if (user_of_email.size() >= params.max_users) user_of_email.clear();
+      user_of_email[strings.intern(event.email)] = user;
+      return user;
+    }
+    const Symbol email = strings.find(event.email);
+    const auto it = user_of_email.find(email);
+    return (email == kNoSymbol || it == user_of_email.end()) ? kNoSymbol : it->second;
+  }
+
+  // --- string table compaction ---------------------------------------------------------------
+
+  template <typename Fn>
+  void for_each_symbol(Fn&& fn) {
+    for (auto& user : slots) {
+      if (user.user == kNoSymbol) continue;
+      fn(user.user);
+      fn(user.pruned.ip);
+      fn(user.pruned.user_agent);
+      auto record_symbols = [&fn](Record& r) {
+        fn(r.ip);
+        fn(r.user_agent);
+        fn(r.device);
+        fn(r.session);
+        fn(r.type_code);
+      };
+      for (auto& record : user.records)
+        record_symbols(record);
+      for (auto& session : user.sessions) {
+        fn(session.session);
+        fn(session.device);
+        fn(session.ip);
+        fn(session.user_agent);
+        record_symbols(session.creation);
+        for (auto& early : session.early_records)
+          record_symbols(early);
+      }
+    }
+  }
+
+  void maybe_compact() {
+    constexpr std::size_t kMinimumTableSize = 1 << 16;
+    const std::size_t limit = std::max(kMinimumTableSize, 2 * live_symbols_at_last_compaction);
+    if (strings.size() <= limit) return;
+    std::vector<bool> live(strings.size(), false);
+    for_each_symbol([&live](Symbol& s) { live[s] = true; });
+    for (const auto& [email, user] : user_of_email)
+      live[email] = live[email] || live[user];
+    const std::vector<Symbol> remap = strings.compact(live);
+    for_each_symbol([&remap](Symbol& s) { s = remap[s]; });
+    std::unordered_map<Symbol, Symbol> emails;
+    for (const auto& [email, user] : user_of_email) {
+      if (remap[email] != kNoSymbol && remap[user] != kNoSymbol) emails[remap[email]] = remap[user];
+    }
+    user_of_email = std::move(emails);
+    slot_of_user.clear();
+    for (std::uint32_t slot = 0; slot < slots.size(); ++slot) {
+      if (slots[slot].user != kNoSymbol) slot_of_user.emplace(slots[slot].user, slot);
+    }
+    live_symbols_at_last_compaction = strings.size();
+    ++stats.interner_compactions;
+  }
+
+  void update_gauges() {
+    stats.tracked_users = slot_of_user.size();
+    stats.interned_strings = strings.size();
+  }
+};
+
+Correlator::Correlator(CorrelatorParams params) : impl_(std::make_unique<Impl>(params)) {}
+Correlator::~Correlator() = default;
+Correlator::Correlator(Correlator&&) noexcept = default;
+Correlator& Correlator::operator=(Correlator&&) noexcept = default;
+
+const CorrelatorParams& Correlator::params() const noexcept {
+  return impl_->params;
+}
+const CorrelatorStats& Correlator::stats() const noexcept {
+  return impl_->stats;
+}
+TimeMs Correlator::watermark(Source source) const noexcept {
+  return impl_->source_watermark(source);
+}
+
+std::vector<Alert> Correlator::ingest(const Event& event, TimeMs now) {
+  std::vector<Alert> alerts;
+  ingest(event, now, alerts);
+  return alerts;
+}
+
+void Correlator::ingest(const Event& event, TimeMs now, std::vector<Alert>& alerts) {
+  Impl& self = *impl_;
+  const std::size_t source = Impl::index(event.source);
+  ++self.stats.events[source][static_cast<std::size_t>(event.kind)];
+  self.newest_event[source] = std::max(self.newest_event[source], event.time);
+  self.newest_now = std::max(self.newest_now, now);
+
+  if (event.time < self.source_watermark(event.source) - self.retention) {
+    ++self.stats.late_events[source];
+    return;
+  }
+  if (!detail::is_retained(event.kind)) return;
+
+  const Symbol user_symbol = self.resolve_user(event);
+  if (user_symbol == kNoSymbol) {
+    ++self.stats.unattributed_events;
+    return;
+  }
+  UserState& user = self.user_slot(user_symbol);
+  self.prune_user(user, self.horizon());
+  user.newest_event = std::max(user.newest_event, event.time);
+
+  Record record;
+  record.time = event.time;
+  record.kind = event.kind;
+  record.source = event.source;
+  record.ip = self.strings.intern(event.ip);
+  record.user_agent = self.strings.intern(event.user_agent);
+  record.device = self.strings.intern(event.device_id);
+  record.session = self.strings.intern(event.session_id);
+  record.type_code = self.strings.intern(event.type_code);
+  record.source_id = event.source_id;
+
+  detail::DetectionContext ctx{self.params, self.strings, self.stats, alerts};
+  if (is_auth0_login_attempt(event.kind)) detail::score_login(ctx, user, record);
+
+  const std::size_t sessions_before = user.sessions.size();
+  if (event.source == Source::relock) detail::detect_session_threats(ctx, user, record, event);
+  self.stats.tracked_sessions += user.sessions.size();
+  self.stats.tracked_sessions -= sessions_before;
+
+  const TimeMs time = record.time;
+  const bool correlates =
+      event.kind == EventKind::login_failure || detail::is_relock_security_event(event.kind);
+  Record copy_for_pairing;
+  if (correlates) copy_for_pairing = record;
+  self.insert_record(user, std::move(record));
+  if (correlates) detail::detect_correlated_event(ctx, user, copy_for_pairing);
+  if (event.kind == EventKind::login_failure) detail::detect_failure_burst(ctx, user, time);
+  self.update_gauges();
+}
+
+RiskAssessment Correlator::assess_login(const Event& login) const {
+  const Impl& self = *impl_;
+  std::vector<Alert> unused;
+  CorrelatorStats scratch;
+  const detail::DetectionContext ctx{self.params, self.strings, scratch, unused};
+  static const UserState kUnknownUser{};
+  const Symbol user_symbol = self.strings.find(login.user_id);
+  const auto it = self.slot_of_user.find(user_symbol);
+  const UserState& user = (user_symbol == kNoSymbol || it == self.slot_of_user.end())
+                              ? kUnknownUser
+                              : self.slots[it->second];
+  // Strings the index has never seen cannot equal a baseline; a fresh symbol stands for them.
+  auto symbol_of = [&self](const std::string& text) {
+    if (text.empty()) return kNoSymbol;
+    const Symbol known = self.strings.find(text);
+    return known != kNoSymbol ? known : static_cast<Symbol>(self.strings.size());
+  };
+  return detail::assess_login_risk(ctx, user, login.time, symbol_of(login.ip),
+                                   symbol_of(login.user_agent));
+}
+
+void Correlator::advance(TimeMs now) {
+  Impl& self = *impl_;
+  self.newest_now = std::max(self.newest_now, now);
+  const TimeMs horizon = self.horizon();
+  if (horizon != kNever) {
+    // A user can matter until its newest Relock verification leaves the trust TTL and its last
+    // alert leaves the suppression period.
+    const TimeMs idle_cutoff =
+        horizon - std::max(self.params.device_trust_ttl, self.params.suppression_period);
+    while (self.lru_head != kNoSlot && self.slots[self.lru_head].newest_event < idle_cutoff) {
+      self.drop_user(self.lru_head);
+      ++self.stats.users_expired;
+    }
+  }
+  self.maybe_compact();
+  self.update_gauges();
+}
+
+}  // namespace authcorrd

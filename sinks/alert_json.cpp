@@ -1,0 +1,122 @@
+#include "sinks/alert_json.hpp"
+
+#include "sinks/digest.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace authcorrd {
+
+std::string alert_id(const Alert& alert) {
+  return digest_hex128(alert.identity());
+}
+
+std::string format_timestamp(TimeMs time) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> point{milliseconds{time}};
+  const auto day = floor<days>(point);
+  const year_month_day date{day};
+  const hh_mm_ss<milliseconds> clock{point - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                     clock.hours().count(), clock.minutes().count(), clock.seconds().count(),
+                     clock.subseconds().count());
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+namespace {
+
+void append_member(std::string& out, std::string_view key, std::string_view value) {
+  out.push_back(',');
+  append_json_string(out, key);
+  out.push_back(':');
+  append_json_string(out, value);
+}
+
+void append_optional_member(std::string& out, std::string_view key, std::string_view value) {
+  if (!value.empty()) append_member(out, key, value);
+}
+
+}  // namespace
+
+std::string alert_to_json(const Alert& alert) {
+  std::string out;
+  out.reserve(512);
+  out += "{\"id\":";
+  append_json_string(out, alert_id(alert));
+  append_member(out, "type", to_string(alert.type));
+  append_member(out, "severity", to_string(alert.severity));
+  append_member(out, "user_id", alert.user_id);
+  append_optional_member(out, "device_id", alert.device_id);
+  append_optional_member(out, "session_id", alert.session_id);
+  append_optional_member(out, "ip", alert.ip);
+  append_member(out, "event_time", format_timestamp(alert.event_time));
+  if (alert.risk) {
+    fmt::format_to(std::back_inserter(out),
+                   ",\"risk\":{{\"score\":{},\"level\":", alert.risk->score);
+    append_json_string(out, to_string(alert.risk->level));
+    out += ",\"factors\":[";
+    bool first = true;
+    for (const RiskFactor& factor : alert.risk->factors) {
+      if (!first) out.push_back(',');
+      first = false;
+      out += "{\"factor\":";
+      append_json_string(out, factor.name);
+      fmt::format_to(std::back_inserter(out), ",\"score\":{}}}", factor.score);
+    }
+    out += "]}";
+  }
+  if (!alert.recommendations.empty()) {
+    out += ",\"recommendations\":[";
+    for (std::size_t i = 0; i < alert.recommendations.size(); ++i) {
+      if (i != 0) out.push_back(',');
+      append_json_string(out, alert.recommendations[i]);
+    }
+    out.push_back(']');
+  }
+  out += ",\"evidence\":[";
+  for (std::size_t i = 0; i < alert.evidence.size(); ++i) {
+    const Evidence& item = alert.evidence[i];
+    if (i != 0) out.push_back(',');
+    out += "{\"source\":";
+    append_json_string(out, to_string(item.source));
+    append_member(out, "id", item.id);
+    append_member(out, "type", item.type);
+    append_member(out, "time", format_timestamp(item.time));
+    out.push_back('}');
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace authcorrd
