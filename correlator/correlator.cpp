@@ -1,6 +1,7 @@
 #include "correlator/correlator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <unordered_map>
 
@@ -31,7 +32,10 @@ struct Correlator::Impl {
 
   std::vector<UserState> slots;
   std::vector<std::uint32_t> free_slots;
-  std::unordered_map<Symbol, std::uint32_t> slot_of_user;
+  std::vector<std::uint32_t> slot_of_user;  // indexed by the user's symbol; kNoSlot if none
+  std::size_t user_count = 0;
+  // Direct-mapped cache of type-code symbols: a handful of codes make up almost all traffic.
+  std::array<Symbol, 64> type_code_cache{};
   std::unordered_map<Symbol, Symbol> user_of_email;  // join_on_email only
   std::uint32_t lru_head = kNoSlot;                  // least recently active
   std::uint32_t lru_tail = kNoSlot;                  // most recently active
@@ -87,18 +91,20 @@ struct Correlator::Impl {
     lru_unlink(slot);
     UserState& user = slots[slot];
     stats.tracked_sessions -= user.sessions.size();
-    slot_of_user.erase(user.user);
+    slot_of_user[user.user] = kNoSlot;
+    --user_count;
     user = UserState{};
     free_slots.push_back(slot);
   }
 
   UserState& user_slot(Symbol user) {
-    if (const auto it = slot_of_user.find(user); it != slot_of_user.end()) {
-      lru_unlink(it->second);
-      lru_push_back(it->second);
-      return slots[it->second];
+    if (user >= slot_of_user.size()) slot_of_user.resize(strings.size(), kNoSlot);
+    if (const std::uint32_t existing = slot_of_user[user]; existing != kNoSlot) {
+      lru_unlink(existing);
+      lru_push_back(existing);
+      return slots[existing];
     }
-    if (slot_of_user.size() >= params.max_users && lru_head != kNoSlot) {
+    if (user_count >= params.max_users && lru_head != kNoSlot) {
       drop_user(lru_head);
       ++stats.users_evicted;
     }
@@ -111,7 +117,8 @@ struct Correlator::Impl {
       slots.emplace_back();
     }
     slots[slot].user = user;
-    slot_of_user.emplace(user, slot);
+    slot_of_user[user] = slot;
+    ++user_count;
     lru_push_back(slot);
     return slots[slot];
   }
@@ -173,6 +180,25 @@ struct Correlator::Impl {
     records.insert(at, std::move(record));
   }
 
+  // --- interning with shortcuts ---------------------------------------------------------------
+
+  // `text`'s symbol, trying `recent` (the same user's previous value) before the table.
+  Symbol intern_like(std::string_view text, Symbol recent) {
+    if (text.empty()) return kNoSymbol;
+    if (recent != kNoSymbol && strings.text(recent) == text) return recent;
+    return strings.intern(text);
+  }
+
+  Symbol intern_type_code(std::string_view code) {
+    if (code.empty()) return kNoSymbol;
+    const std::size_t slot = (code.size() * 7 + static_cast<unsigned char>(code.front()) * 3 +
+                              static_cast<unsigned char>(code.back())) %
+                             type_code_cache.size();
+    Symbol& cached = type_code_cache[slot];
+    if (cached == kNoSymbol || strings.text(cached) != code) cached = strings.intern(code);
+    return cached;
+  }
+
   // --- identity -------------------------------------------------------------------------------
 
   Symbol resolve_user(const Event& event) {
@@ -197,6 +223,8 @@ struct Correlator::Impl {
       fn(user.user);
       fn(user.pruned.ip);
       fn(user.pruned.user_agent);
+      fn(user.recent_ip);
+      fn(user.recent_user_agent);
       auto record_symbols = [&fn](Record& r) {
         fn(r.ip);
         fn(r.user_agent);
@@ -233,16 +261,17 @@ struct Correlator::Impl {
       if (remap[email] != kNoSymbol && remap[user] != kNoSymbol) emails[remap[email]] = remap[user];
     }
     user_of_email = std::move(emails);
-    slot_of_user.clear();
+    slot_of_user.assign(strings.size(), kNoSlot);
     for (std::uint32_t slot = 0; slot < slots.size(); ++slot) {
-      if (slots[slot].user != kNoSymbol) slot_of_user.emplace(slots[slot].user, slot);
+      if (slots[slot].user != kNoSymbol) slot_of_user[slots[slot].user] = slot;
     }
+    type_code_cache.fill(kNoSymbol);
     live_symbols_at_last_compaction = strings.size();
     ++stats.interner_compactions;
   }
 
   void update_gauges() {
-    stats.tracked_users = slot_of_user.size();
+    stats.tracked_users = user_count;
     stats.interned_strings = strings.size();
   }
 };
@@ -294,15 +323,24 @@ void Correlator::ingest(const Event& event, TimeMs now, std::vector<Alert>& aler
   record.time = event.time;
   record.kind = event.kind;
   record.source = event.source;
-  record.ip = self.strings.intern(event.ip);
-  record.user_agent = self.strings.intern(event.user_agent);
-  record.device = self.strings.intern(event.device_id);
-  record.session = self.strings.intern(event.session_id);
-  record.type_code = self.strings.intern(event.type_code);
+  record.ip = self.intern_like(event.ip, user.recent_ip);
+  record.user_agent = self.intern_like(event.user_agent, user.recent_user_agent);
+  user.recent_ip = record.ip != kNoSymbol ? record.ip : user.recent_ip;
+  user.recent_user_agent =
+      record.user_agent != kNoSymbol ? record.user_agent : user.recent_user_agent;
+  // Only Relock sessions and devices are tracked; Auth0 session ids are unique per login and
+  // would only grow the string table.
+  if (event.source == Source::relock) {
+    record.device = self.strings.intern(event.device_id);
+    record.session = self.strings.intern(event.session_id);
+  }
+  record.type_code = self.intern_type_code(event.type_code);
   record.source_id = event.source_id;
 
   detail::DetectionContext ctx{self.params, self.strings, self.stats, alerts};
-  if (is_auth0_login_attempt(event.kind)) detail::score_login(ctx, user, record);
+  if (is_auth0_login_attempt(event.kind)) {
+    detail::score_login(ctx, user, record, event.session_id);
+  }
 
   const std::size_t sessions_before = user.sessions.size();
   if (event.source == Source::relock) detail::detect_session_threats(ctx, user, record, event);
@@ -327,10 +365,9 @@ RiskAssessment Correlator::assess_login(const Event& login) const {
   const detail::DetectionContext ctx{self.params, self.strings, scratch, unused};
   static const UserState kUnknownUser{};
   const Symbol user_symbol = self.strings.find(login.user_id);
-  const auto it = self.slot_of_user.find(user_symbol);
-  const UserState& user = (user_symbol == kNoSymbol || it == self.slot_of_user.end())
-                              ? kUnknownUser
-                              : self.slots[it->second];
+  const bool user_known = user_symbol != kNoSymbol && user_symbol < self.slot_of_user.size() &&
+                          self.slot_of_user[user_symbol] != kNoSlot;
+  const UserState& user = user_known ? self.slots[self.slot_of_user[user_symbol]] : kUnknownUser;
   // Strings the index has never seen cannot equal a baseline; a fresh symbol stands for them.
   auto symbol_of = [&self](const std::string& text) {
     if (text.empty()) return kNoSymbol;

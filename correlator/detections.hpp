@@ -24,7 +24,8 @@ struct DetectionContext {
 // login's own record is inserted.
 RiskAssessment assess_login_risk(const DetectionContext& ctx, const UserState& user,
                                  TimeMs login_time, Symbol ip, Symbol user_agent);
-void score_login(DetectionContext& ctx, UserState& user, const Record& login);
+void score_login(DetectionContext& ctx, UserState& user, const Record& login,
+                 std::string_view session_id);
 
 // correlated_security_event for a just-inserted Auth0 failure or Relock security event.
 void detect_correlated_event(DetectionContext& ctx, UserState& user, const Record& inserted);

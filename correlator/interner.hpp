@@ -34,15 +34,11 @@ class Interner {
   std::vector<Symbol> compact(const std::vector<bool>& live);
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const noexcept {
-      return std::hash<std::string_view>{}(text);
-    }
-  };
   // std::deque keeps element addresses stable, so the map's views into it stay valid.
   std::deque<std::string> strings_;
-  std::unordered_map<std::string_view, Symbol, Hash, std::equal_to<>> index_;
+  // std::hash<std::string_view> is not a "fast" hash to libstdc++, so nodes cache their hash
+  // and a probe compares strings only on a hash match.
+  std::unordered_map<std::string_view, Symbol> index_;
 };
 
 }  // namespace authcorrd

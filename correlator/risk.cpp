@@ -109,7 +109,8 @@ RiskAssessment assess_login_risk(const DetectionContext& ctx, const UserState& u
   return risk;
 }
 
-void score_login(DetectionContext& ctx, UserState& user, const Record& login) {
+void score_login(DetectionContext& ctx, UserState& user, const Record& login,
+                 std::string_view session_id) {
   RiskAssessment risk = assess_login_risk(ctx, user, login.time, login.ip, login.user_agent);
   if (risk.level == RiskLevel::low) return;
 
@@ -119,7 +120,7 @@ void score_login(DetectionContext& ctx, UserState& user, const Record& login) {
   alert.severity = high ? Severity::high : Severity::medium;
   alert.user_id = std::string(ctx.strings.text(user.user));
   alert.ip = std::string(ctx.strings.text(login.ip));
-  alert.session_id = std::string(ctx.strings.text(login.session));
+  alert.session_id = std::string(session_id);
   alert.event_time = login.time;
   for (const RiskFactor& factor : risk.factors) {
     if (factor.name == "ip_change") alert.recommendations.push_back(kRecommendIpChange);

@@ -71,6 +71,10 @@ struct UserState {
   std::vector<SessionState> sessions;
   std::vector<EmittedAlert> emitted;
   TimeMs newest_event = kNever;
+  // The IP and user agent of the user's previous event: most events repeat them, and comparing
+  // with these is cheaper than a lookup in the string table.
+  Symbol recent_ip = kNoSymbol;
+  Symbol recent_user_agent = kNoSymbol;
   // Least-recently-active list (by arrival), as slot indices; kNoSlot ends the list.
   std::uint32_t lru_prev = 0;
   std::uint32_t lru_next = 0;

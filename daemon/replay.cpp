@@ -1,13 +1,15 @@
 #include "daemon/replay.hpp"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <algorithm>
-#include <numeric>
+#include <deque>
+#include <limits>
+#include <queue>
 #include <unordered_set>
 
 #include "correlator/correlator.hpp"
+#include "daemon/replay_input.hpp"
 #include "sinks/alert_json.hpp"
 
 namespace authcorrd {
@@ -23,7 +25,6 @@ struct ReplayCounts {
   std::size_t duplicates = 0;
   std::size_t unknown_auth0_types = 0;
   std::size_t ignored_relock_events = 0;
-  std::size_t alerts_written = 0;
 };
 
 void print_stats(std::FILE* err, const CorrelatorStats& stats, const ReplayCounts& counts) {
@@ -55,6 +56,95 @@ void print_stats(std::FILE* err, const CorrelatorStats& stats, const ReplayCount
   fmt::print(err, "tracked_users {}\n", stats.tracked_users);
 }
 
+// Events waiting to be released in event-time order. Event objects live in recycled slots, so
+// their string buffers are reused and steady-state parsing does not allocate.
+class ReorderBuffer final : public EventOutput {
+ public:
+  Event& slot() override {
+    if (!has_pending_) {
+      if (free_.empty()) {
+        pending_ = events_.size();
+        events_.emplace_back();
+      } else {
+        pending_ = free_.back();
+        free_.pop_back();
+      }
+      has_pending_ = true;
+    }
+    return events_[pending_];
+  }
+
+  void commit() override {
+    has_pending_ = false;
+    newest_parsed_ = std::max(newest_parsed_, events_[pending_].time);
+    queue_.push(Entry{events_[pending_].time, sequence_++, pending_});
+  }
+
+  bool empty() const { return queue_.empty(); }
+  TimeMs oldest_time() const { return queue_.top().time; }
+  TimeMs newest_parsed() const { return newest_parsed_; }
+  void reset_newest_parsed() { newest_parsed_ = std::numeric_limits<TimeMs>::min(); }
+
+  // The oldest event (ties: first parsed); valid until release() of its slot.
+  std::size_t pop() {
+    const std::size_t slot_index = queue_.top().slot;
+    queue_.pop();
+    return slot_index;
+  }
+  const Event& at(std::size_t slot_index) const { return events_[slot_index]; }
+  void release(std::size_t slot_index) { free_.push_back(slot_index); }
+
+ private:
+  struct Entry {
+    TimeMs time;
+    std::uint64_t sequence;
+    std::size_t slot;
+    bool operator>(const Entry& other) const {
+      return time != other.time ? time > other.time : sequence > other.sequence;
+    }
+  };
+  std::deque<Event> events_;  // stable addresses: slots are handed out by reference
+  std::vector<std::size_t> free_;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue_;
+  std::size_t pending_ = 0;
+  bool has_pending_ = false;
+  std::uint64_t sequence_ = 0;
+  TimeMs newest_parsed_ = std::numeric_limits<TimeMs>::min();
+};
+
+// Ids of released events, forgotten once older than `horizon` behind the newest release.
+// Releases come in time order and a duplicate carries its original's time, so this catches
+// every duplicate within the horizon in bounded memory.
+class RecentIds {
+ public:
+  explicit RecentIds(TimeMs horizon) : horizon_(horizon) {}
+
+  // False when (source, id) was already seen.
+  bool insert(const Event& event) {
+    const auto key = static_cast<char>('0' + static_cast<int>(event.source)) + event.source_id;
+    const auto [it, inserted] = ids_.insert(key);
+    if (!inserted) return false;
+    order_.emplace_back(event.time, &*it);
+    while (!order_.empty() && order_.front().first < event.time - horizon_) {
+      ids_.erase(*order_.front().second);
+      order_.pop_front();
+    }
+    return true;
+  }
+
+ private:
+  TimeMs horizon_;
+  std::unordered_set<std::string> ids_;  // node-based: element addresses are stable
+  std::deque<std::pair<TimeMs, const std::string*>> order_;
+};
+
+struct InputState {
+  ReplayInput input;
+  bool active = true;
+  TimeMs newest = std::numeric_limits<TimeMs>::min();  // newest event time parsed from it
+  std::size_t errors_shown = 0;
+};
+
 }  // namespace
 
 int run_replay(const ReplayOptions& options, std::FILE* out, std::FILE* err) {
@@ -62,68 +152,101 @@ int run_replay(const ReplayOptions& options, std::FILE* out, std::FILE* err) {
     fmt::print(err, "authcorrd replay: no input files\n");
     return kReplayUnreadable;
   }
-  ReplayCounts counts;
-  std::vector<Event> events;
   EventParser parser;
+  std::vector<InputState> inputs;
   for (const std::string& path : options.files) {
-    simdjson::padded_string body;
-    if (const auto error = simdjson::padded_string::load(path).get(body); error) {
-      fmt::print(err, "authcorrd replay: {}: cannot read: {}\n", path,
-                 simdjson::error_message(error));
+    InputState state{ReplayInput(path, options.format, parser.max_item_bytes())};
+    std::string error;
+    if (!state.input.open(error)) {
+      fmt::print(err, "authcorrd replay: {}\n", error);
       return kReplayUnreadable;
     }
-    const ParseReport report = parser.parse(body, options.format, events);
-    counts.unknown_auth0_types += report.unknown_auth0_types;
-    counts.ignored_relock_events += report.ignored();
-    counts.parse_errors += report.errors.size();
-    for (std::size_t i = 0; i < report.errors.size() && i < kMaxErrorsShownPerFile; ++i) {
-      const ItemError& error = report.errors[i];
-      fmt::print(err, "authcorrd replay: {}:{}: item {}: {}\n", path, error.line, error.index + 1,
-                 error.message);
-    }
-    if (report.errors.size() > kMaxErrorsShownPerFile) {
-      fmt::print(err, "authcorrd replay: {}: {} more parse errors not shown\n", path,
-                 report.errors.size() - kMaxErrorsShownPerFile);
-    }
-    if (options.strict && !report.errors.empty()) return kReplayParseError;
+    inputs.push_back(std::move(state));
   }
 
-  // Merge by event time; equal times keep input order, so output is deterministic.
-  std::vector<std::uint32_t> order(events.size());
-  std::iota(order.begin(), order.end(), 0U);
-  std::stable_sort(order.begin(), order.end(), [&events](std::uint32_t a, std::uint32_t b) {
-    return events[a].time < events[b].time;
-  });
-
-  // Sources deliver at least once: the first copy of a (source, id) wins.
-  std::unordered_set<std::string_view> seen[kSourceCount];
-  for (auto& set : seen)
-    set.reserve(events.size());
-
+  ReplayCounts counts;
+  ReorderBuffer pending;
+  const TimeMs horizon = options.params.allowed_lateness + options.params.failure_window;
+  RecentIds seen(horizon);
   Correlator correlator(options.params);
   std::vector<Alert> alerts;
+  // Under --strict nothing is printed unless every file parses, so alerts wait here.
+  std::string held_output;
   std::string line;
-  TimeMs now = 0;
+  TimeMs now = std::numeric_limits<TimeMs>::min();
   std::size_t processed = 0;
-  for (const std::uint32_t index : order) {
-    const Event& event = events[index];
-    if (!seen[static_cast<std::size_t>(event.source)].insert(event.source_id).second) {
+
+  auto ingest = [&](const Event& event) {
+    if (!seen.insert(event)) {
       ++counts.duplicates;
-      continue;
+      return;
     }
-    if (options.parse_only) continue;
+    if (options.parse_only) return;
     now = std::max(now, event.time);
     alerts.clear();
     correlator.ingest(event, now, alerts);
     for (const Alert& alert : alerts) {
       line = alert_to_json(alert);
       line.push_back('\n');
-      std::fwrite(line.data(), 1, line.size(), out);
-      ++counts.alerts_written;
+      if (options.strict)
+        held_output += line;
+      else
+        std::fwrite(line.data(), 1, line.size(), out);
     }
     if (++processed % kAdvanceEvery == 0) correlator.advance(now);
+  };
+
+  // Merge by event time: always read on in the file that is furthest behind, and release an
+  // event once every file still open has read past it by the allowed lateness (the disorder a
+  // single file may have). Sorted inputs therefore merge exactly.
+  while (true) {
+    InputState* behind = nullptr;
+    for (InputState& state : inputs) {
+      if (state.active && (behind == nullptr || state.newest < behind->newest)) behind = &state;
+    }
+    if (behind != nullptr) {
+      ParseReport report;
+      std::string error;
+      pending.reset_newest_parsed();
+      behind->active = behind->input.next(parser, pending, report, error);
+      behind->newest = std::max(behind->newest, pending.newest_parsed());
+      if (!error.empty()) {
+        fmt::print(err, "authcorrd replay: {}\n", error);
+        return kReplayUnreadable;
+      }
+      counts.unknown_auth0_types += report.unknown_auth0_types;
+      counts.ignored_relock_events += report.ignored();
+      counts.parse_errors += report.errors.size();
+      for (const ItemError& e : report.errors) {
+        if (behind->errors_shown++ < kMaxErrorsShownPerFile) {
+          fmt::print(err, "authcorrd replay: {}:{}: item {}: {}\n", behind->input.path(), e.line,
+                     e.index + 1, e.message);
+        }
+      }
+      if (options.strict && !report.errors.empty()) return kReplayParseError;
+      if (!behind->active && behind->errors_shown > kMaxErrorsShownPerFile) {
+        fmt::print(err, "authcorrd replay: {}: {} more parse errors not shown\n",
+                   behind->input.path(), behind->errors_shown - kMaxErrorsShownPerFile);
+      }
+    }
+    TimeMs release_up_to = std::numeric_limits<TimeMs>::max();
+    for (const InputState& state : inputs) {
+      if (!state.active) continue;
+      const bool read_nothing_yet = state.newest == std::numeric_limits<TimeMs>::min();
+      release_up_to = std::min(release_up_to, read_nothing_yet
+                                                  ? state.newest
+                                                  : state.newest - options.params.allowed_lateness);
+    }
+    while (!pending.empty() && pending.oldest_time() <= release_up_to) {
+      const std::size_t slot_index = pending.pop();
+      ingest(pending.at(slot_index));
+      pending.release(slot_index);
+    }
+    if (behind == nullptr && pending.empty()) break;
   }
-  correlator.advance(now);
+
+  if (!options.parse_only) correlator.advance(now);
+  if (!held_output.empty()) std::fwrite(held_output.data(), 1, held_output.size(), out);
   std::fflush(out);
   if (options.print_stats) print_stats(err, correlator.stats(), counts);
   return kReplayOk;

@@ -79,7 +79,8 @@ struct Fields {
   std::string_view envelope_log_id;
   // Auth0 log object
   std::string_view log_id, alt_id, date, type, description, ip, client_ip, user_id, user_name;
-  std::string user_agent;  // may be built from a parsed-UA object
+  std::string_view user_agent;
+  std::string user_agent_json;  // storage when the user agent came as an object
   std::string_view tenant_name, hostname, organization_id, session_id;
   std::optional<GeoPoint> geo;
   // Relock data
@@ -129,10 +130,11 @@ void read_details(dom::element value, Fields& fields) {
 // kept as its minified JSON text so equal agents still compare equal.
 void read_user_agent(dom::element value, std::string_view path, Fields& fields) {
   if (value.is_object()) {
-    fields.user_agent = simdjson::minify(value);
+    fields.user_agent_json = simdjson::minify(value);
+    fields.user_agent = fields.user_agent_json;
     return;
   }
-  fields.user_agent = std::string(read_string(value, path));
+  fields.user_agent = read_string(value, path);
 }
 
 // One member of an Auth0 log object or a Relock data object (the two vocabularies share only
@@ -197,109 +199,123 @@ void read_data_object(dom::element value, Fields& fields) {
     read_data_member(key, member, fields);
 }
 
-std::string bounded_id(std::string_view text, std::string_view path, const ParseLimits& limits) {
+// Assigns into `field`, reusing its capacity: events are parsed into recycled slots.
+void set_id(std::string& field, std::string_view text, std::string_view path,
+            const ParseLimits& limits) {
   if (text.size() > limits.max_id_bytes) {
     fail(fmt::format("{} is {} bytes, more than the limit of {} bytes", path, text.size(),
                      limits.max_id_bytes));
   }
-  return std::string(text);
+  field.assign(text);
 }
 
 // Cuts at a character boundary: input is valid UTF-8 (simdjson validated it).
-std::string bounded_text(std::string_view text, const ParseLimits& limits) {
-  if (text.size() <= limits.max_text_bytes) return std::string(text);
-  std::size_t cut = limits.max_text_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  return std::string(text.substr(0, cut));
+void set_text(std::string& field, std::string_view text, const ParseLimits& limits) {
+  if (text.size() > limits.max_text_bytes) {
+    std::size_t cut = limits.max_text_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+      --cut;
+    text = text.substr(0, cut);
+  }
+  field.assign(text);
 }
 
-std::string lower_ascii(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char c) {
+void lower_ascii(std::string& text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   });
-  return lowered;
 }
 
 TimeMs required_time(std::string_view text, std::string_view path) {
   if (text.empty()) fail(fmt::format("{} is missing", path));
   const auto time = parse_timestamp(text);
-  if (!time) fail(fmt::format("{}: \"{}\" is not an ISO 8601 timestamp", path, text.substr(0, 64)));
+  if (!time) {
+    fail(fmt::format("{}: \"{}\" is not an ISO 8601 timestamp", path, text.substr(0, 64)));
+  }
   return *time;
 }
 
-Event auth0_event(const Fields& fields, std::string_view raw_item, const ParseLimits& limits,
-                  ParseReport& report) {
+// Every member of a recycled slot is overwritten, so nothing of the previous event survives.
+void fill_auth0_event(const Fields& fields, std::string_view raw_item, const ParseLimits& limits,
+                      ParseReport& report, Event& event) {
   if (fields.type.empty()) fail("data.type is missing");
-  Event event;
   event.source = Source::auth0;
-  event.type_code = bounded_id(fields.type, "data.type", limits);
+  set_id(event.type_code, fields.type, "data.type", limits);
   const Classification classification = classify_auth0_type(fields.type);
   if (!classification.known) ++report.unknown_auth0_types;
   event.kind = classification.kind;
   event.outcome = classification.outcome;
   event.time = required_time(fields.date, "data.date");
-  std::string_view log_id = !fields.log_id.empty()   ? fields.log_id
-                            : !fields.alt_id.empty() ? fields.alt_id
-                                                     : fields.envelope_log_id;
+  const std::string_view log_id = !fields.log_id.empty()   ? fields.log_id
+                                  : !fields.alt_id.empty() ? fields.alt_id
+                                                           : fields.envelope_log_id;
   // A log without any id (a few samples) still needs a stable one for de-duplication.
-  event.source_id = log_id.empty() ? "sha256:" + digest_hex128(raw_item)
-                                   : bounded_id(log_id, "data.log_id", limits);
-  event.user_id = bounded_id(fields.user_id, "data.user_id", limits);
+  if (log_id.empty()) {
+    event.source_id.assign("sha256:").append(digest_hex128(raw_item));
+  } else {
+    set_id(event.source_id, log_id, "data.log_id", limits);
+  }
+  set_id(event.user_id, fields.user_id, "data.user_id", limits);
   // user_name is what the person typed (an attacker on "fu"): cut, never a reason to drop the
   // event, or an over-long name would hide a failed login.
+  event.email.clear();
   if (fields.user_name.find('@') != std::string_view::npos) {
-    event.email = lower_ascii(bounded_text(fields.user_name, limits));
+    set_text(event.email, fields.user_name, limits);
+    lower_ascii(event.email);
   }
-  event.ip = bounded_id(fields.ip.empty() ? fields.client_ip : fields.ip, "data.ip", limits);
-  event.user_agent = bounded_text(fields.user_agent, limits);
-  event.tenant = bounded_id(fields.tenant_name.empty() ? fields.hostname : fields.tenant_name,
-                            "data.tenant_name", limits);
-  event.organization_id = bounded_id(fields.organization_id, "data.organization_id", limits);
-  event.session_id = bounded_id(fields.session_id, "data.details.session_id", limits);
-  event.description = bounded_text(fields.description, limits);
+  set_id(event.ip, fields.ip.empty() ? fields.client_ip : fields.ip, "data.ip", limits);
+  set_text(event.user_agent, fields.user_agent, limits);
+  set_id(event.tenant, fields.tenant_name.empty() ? fields.hostname : fields.tenant_name,
+         "data.tenant_name", limits);
+  set_id(event.organization_id, fields.organization_id, "data.organization_id", limits);
+  set_id(event.session_id, fields.session_id, "data.details.session_id", limits);
+  set_text(event.description, fields.description, limits);
+  event.device_id.clear();
+  event.reason.clear();
+  event.alert_type.clear();
+  event.session_expires_at = 0;
   event.geo = fields.geo;
-  return event;
 }
 
-std::optional<Event> relock_event(const Fields& fields, std::string_view raw_item,
-                                  const ParseLimits& limits, ParseReport& report) {
-  if (!fields.has_event_name)
+// False for an event name Relock may add later: counted, not an error.
+bool fill_relock_event(const Fields& fields, std::string_view raw_item, const ParseLimits& limits,
+                       ParseReport& report, Event& event) {
+  if (!fields.has_event_name) {
     fail("event is missing: a Relock webhook body is {\"event\", \"data\"}");
+  }
   const auto kind = classify_relock_event(fields.event_name);
   if (!kind) {
-    // Relock may add events: count them by name (bounded) and move on.
-    const std::string name =
-        fields.event_name.size() <= 64 && report.ignored_relock_events.size() < 64
-            ? std::string(fields.event_name)
-            : std::string("(other)");
-    ++report.ignored_relock_events[name];
-    return std::nullopt;
+    // Counted by name, with the number of distinct names bounded against hostile input.
+    const bool keep_name =
+        fields.event_name.size() <= 64 && report.ignored_relock_events.size() < 64;
+    ++report.ignored_relock_events[keep_name ? std::string(fields.event_name) : "(other)"];
+    return false;
   }
-  Event event;
   event.source = Source::relock;
   event.kind = *kind;
   event.outcome = *kind == EventKind::relock_authentication_failed ? Outcome::failure
                   : *kind == EventKind::relock_security_alert      ? Outcome::unknown
                                                                    : Outcome::success;
-  event.type_code = std::string(fields.event_name);
+  set_id(event.type_code, fields.event_name, "event", limits);
   event.time = required_time(fields.timestamp, "data.timestamp");
   // Relock events carry no id: the digest of the raw event identifies re-deliveries.
-  event.source_id = "rl_" + digest_hex128(raw_item);
-  event.user_id = bounded_id(fields.relock_user, "data.userId", limits);
-  event.email = lower_ascii(bounded_text(fields.email, limits));
-  event.session_id = bounded_id(fields.relock_session, "data.sessionId", limits);
-  event.device_id = bounded_id(fields.relock_device, "data.deviceId", limits);
-  event.ip = bounded_id(fields.relock_ip, "data.ipAddress", limits);
-  event.user_agent = bounded_text(fields.user_agent, limits);
-  event.reason = bounded_text(fields.reason, limits);
-  event.alert_type = bounded_text(fields.alert_type, limits);
-  event.description = bounded_text(fields.description, limits);
-  if (!fields.expires_at.empty()) {
-    event.session_expires_at = required_time(fields.expires_at, "data.expiresAt");
-  }
-  return event;
+  event.source_id.assign("rl_").append(digest_hex128(raw_item));
+  set_id(event.user_id, fields.relock_user, "data.userId", limits);
+  set_text(event.email, fields.email, limits);
+  lower_ascii(event.email);
+  set_id(event.session_id, fields.relock_session, "data.sessionId", limits);
+  set_id(event.device_id, fields.relock_device, "data.deviceId", limits);
+  set_id(event.ip, fields.relock_ip, "data.ipAddress", limits);
+  set_text(event.user_agent, fields.user_agent, limits);
+  set_text(event.reason, fields.reason, limits);
+  set_text(event.alert_type, fields.alert_type, limits);
+  set_text(event.description, fields.description, limits);
+  event.session_expires_at =
+      fields.expires_at.empty() ? 0 : required_time(fields.expires_at, "data.expiresAt");
+  event.tenant.clear();
+  event.organization_id.clear();
+  event.geo.reset();
+  return true;
 }
 
 }  // namespace
@@ -314,7 +330,7 @@ EventParser::EventParser(ParseLimits limits)
 }
 
 ParseReport EventParser::parse(simdjson::padded_string_view body, InputFormat format,
-                               std::vector<Event>& out) {
+                               EventOutput& out) {
   ParseReport report;
   splitter_.split(
       body, [&](const JsonItem& item) { parse_item(item, format, report, out); },
@@ -324,8 +340,27 @@ ParseReport EventParser::parse(simdjson::padded_string_view body, InputFormat fo
   return report;
 }
 
+ParseReport EventParser::parse_lines(std::string_view body, std::size_t first_line,
+                                     std::size_t& next_index, InputFormat format,
+                                     EventOutput& out) {
+  ParseReport report;
+  next_index = splitter_.split_lines(
+      body, first_line, next_index,
+      [&](const JsonItem& item) { parse_item(item, format, report, out); },
+      [&](const BodyError& error) {
+        report.errors.push_back({error.index, error.line, error.message});
+      });
+  return report;
+}
+
+ParseReport EventParser::parse(simdjson::padded_string_view body, InputFormat format,
+                               std::vector<Event>& out) {
+  VectorEventOutput output(out);
+  return parse(body, format, output);
+}
+
 void EventParser::parse_item(const JsonItem& item, InputFormat format, ParseReport& report,
-                             std::vector<Event>& out) {
+                             EventOutput& out) {
   ++report.items;
   try {
     // The item lies inside the padded body, so the bytes after it are readable padding.
@@ -334,8 +369,9 @@ void EventParser::parse_item(const JsonItem& item, InputFormat format, ParseRepo
             item_parser_.parse(item.text.data(), item.text.size(), false).get(root)) {
       fail(fmt::format("invalid JSON: {}", simdjson::error_message(error)));
     }
-    if (!root.is_object())
+    if (!root.is_object()) {
       fail(fmt::format("expected a JSON object, got {}", type_name(root.type())));
+    }
     Fields fields;
     for (const auto [key, member] : dom::object(root)) {
       if (key == "event") {
@@ -353,19 +389,34 @@ void EventParser::parse_item(const JsonItem& item, InputFormat format, ParseRepo
 
     const bool relock = format == InputFormat::relock ||
                         (format == InputFormat::auto_detect && fields.has_event_name);
+    Event& event = out.slot();
     if (relock) {
-      if (auto event = relock_event(fields, item.text, limits_, report)) {
-        out.push_back(std::move(*event));
-        ++report.events;
-      }
+      if (!fill_relock_event(fields, item.text, limits_, report, event)) return;
     } else {
       if (fields.has_event_name) fail("a Relock {\"event\", \"data\"} item in Auth0 input");
-      out.push_back(auth0_event(fields, item.text, limits_, report));
-      ++report.events;
+      fill_auth0_event(fields, item.text, limits_, report, event);
     }
+    out.commit();
+    ++report.events;
   } catch (const ItemFailure& failure) {
     report.errors.push_back({item.index, item.line, failure.message});
   }
+}
+
+VectorEventOutput::~VectorEventOutput() {
+  if (pending_) events_.pop_back();
+}
+
+Event& VectorEventOutput::slot() {
+  if (!pending_) {
+    events_.emplace_back();
+    pending_ = true;
+  }
+  return events_.back();
+}
+
+void VectorEventOutput::commit() {
+  pending_ = false;
 }
 
 }  // namespace authcorrd

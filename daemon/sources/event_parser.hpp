@@ -49,17 +49,48 @@ struct ParseReport {
   std::size_t ignored() const;
 };
 
+// Where parsed events go. The parser fills the object slot() returns and calls commit() once it
+// is complete; after a bad item it asks for a slot again and overwrites every member, so a sink
+// can recycle Event objects (and their string buffers) instead of allocating per event.
+class EventOutput {
+ public:
+  virtual ~EventOutput() = default;
+  virtual Event& slot() = 0;
+  virtual void commit() = 0;
+};
+
+// Appends to a vector. Destroying it drops a slot that was handed out but never committed.
+class VectorEventOutput final : public EventOutput {
+ public:
+  explicit VectorEventOutput(std::vector<Event>& events) : events_(events) {}
+  ~VectorEventOutput() override;
+  VectorEventOutput(const VectorEventOutput&) = delete;
+  VectorEventOutput& operator=(const VectorEventOutput&) = delete;
+  Event& slot() override;
+  void commit() override;
+
+ private:
+  std::vector<Event>& events_;
+  bool pending_ = false;
+};
+
 class EventParser {
  public:
   explicit EventParser(ParseLimits limits = {});
 
-  // Appends the events of `body` to `out` and returns what happened. Never throws on bad input.
+  // Hands the events of `body` to `out` and returns what happened. Never throws on bad input.
+  ParseReport parse(simdjson::padded_string_view body, InputFormat format, EventOutput& out);
+  // `body` is a chunk of complete JSON lines from a larger file (see JsonBatchSplitter);
+  // `next_index` is the index of its first item on entry and after its last item on return.
+  ParseReport parse_lines(std::string_view body, std::size_t first_line, std::size_t& next_index,
+                          InputFormat format, EventOutput& out);
+  // Convenience: appends to a vector.
   ParseReport parse(simdjson::padded_string_view body, InputFormat format, std::vector<Event>& out);
 
+  std::size_t max_item_bytes() const noexcept { return limits_.max_item_bytes; }
+
  private:
-  struct ItemResult;
-  void parse_item(const JsonItem& item, InputFormat format, ParseReport& report,
-                  std::vector<Event>& out);
+  void parse_item(const JsonItem& item, InputFormat format, ParseReport& report, EventOutput& out);
 
   ParseLimits limits_;
   JsonBatchSplitter splitter_;

@@ -87,7 +87,7 @@ void JsonBatchSplitter::split(simdjson::padded_string_view padded, const ItemFn&
   const std::size_t first_line_end = trimmed.find('\n');
   const std::string_view first_line = trim(trimmed.substr(0, first_line_end));
   if (first_line_end == std::string_view::npos || first_line.back() == '}') {
-    split_lines(body, on_item, on_error);
+    split_lines(body, 1, 0, on_item, on_error);
     return;
   }
   const JsonItem item{trimmed, 0,
@@ -95,10 +95,11 @@ void JsonBatchSplitter::split(simdjson::padded_string_view padded, const ItemFn&
   if (check_size(item, on_error)) on_item(item);
 }
 
-void JsonBatchSplitter::split_lines(std::string_view body, const ItemFn& on_item,
-                                    const ErrorFn& on_error) {
-  std::size_t line_number = 0;
-  std::size_t index = 0;
+std::size_t JsonBatchSplitter::split_lines(std::string_view body, std::size_t first_line,
+                                           std::size_t first_index, const ItemFn& on_item,
+                                           const ErrorFn& on_error) {
+  std::size_t line_number = first_line - 1;
+  std::size_t index = first_index;
   std::size_t pos = 0;
   while (pos < body.size()) {
     std::size_t end = body.find('\n', pos);
@@ -110,6 +111,7 @@ void JsonBatchSplitter::split_lines(std::string_view body, const ItemFn& on_item
     const JsonItem item{line, index++, line_number};
     if (check_size(item, on_error)) on_item(item);
   }
+  return index;
 }
 
 void JsonBatchSplitter::split_array(std::string_view body, const ItemFn& on_item,
