@@ -168,6 +168,15 @@ struct Correlator::Impl {
     stats.tracked_sessions -= sessions_before - user.sessions.size();
   }
 
+  static bool holds(const UserState& user, const Event& event) {
+    const auto first = std::lower_bound(user.records.begin(), user.records.end(), event.time,
+                                        [](const Record& r, TimeMs t) { return r.time < t; });
+    for (auto it = first; it != user.records.end() && it->time == event.time; ++it) {
+      if (it->source == event.source && it->source_id == event.source_id) return true;
+    }
+    return false;
+  }
+
   void insert_record(UserState& user, Record&& record) {
     auto& records = user.records;
     if (records.size() >= params.max_events_per_user && !records.empty()) {
@@ -247,8 +256,10 @@ struct Correlator::Impl {
   }
 
   void maybe_compact() {
-    constexpr std::size_t kMinimumTableSize = 1 << 16;
-    const std::size_t limit = std::max(kMinimumTableSize, 2 * live_symbols_at_last_compaction);
+    // Compaction walks every user, so it runs only once the table is four times what was live
+    // last time: memory stays within 4x the live strings at an amortised cost of a few percent.
+    constexpr std::size_t kMinimumTableSize = 1 << 18;
+    const std::size_t limit = std::max(kMinimumTableSize, 4 * live_symbols_at_last_compaction);
     if (strings.size() <= limit) return;
     std::vector<bool> live(strings.size(), false);
     for_each_symbol([&live](Symbol& s) { live[s] = true; });
@@ -300,23 +311,35 @@ std::vector<Alert> Correlator::ingest(const Event& event, TimeMs now) {
 void Correlator::ingest(const Event& event, TimeMs now, std::vector<Alert>& alerts) {
   Impl& self = *impl_;
   const std::size_t source = Impl::index(event.source);
-  ++self.stats.events[source][static_cast<std::size_t>(event.kind)];
+  auto& kind_count = self.stats.events[source][static_cast<std::size_t>(event.kind)];
   self.newest_event[source] = std::max(self.newest_event[source], event.time);
   self.newest_now = std::max(self.newest_now, now);
 
   if (event.time < self.source_watermark(event.source) - self.retention) {
+    ++kind_count;
     ++self.stats.late_events[source];
     return;
   }
-  if (!detail::is_retained(event.kind)) return;
+  if (!detail::is_retained(event.kind)) {
+    ++kind_count;
+    return;
+  }
 
   const Symbol user_symbol = self.resolve_user(event);
   if (user_symbol == kNoSymbol) {
+    ++kind_count;
     ++self.stats.unattributed_events;
     return;
   }
   UserState& user = self.user_slot(user_symbol);
   self.prune_user(user, self.horizon());
+  // Sources deliver at least once. A re-delivery has its original's time, so only records at
+  // that time need comparing: idempotent ingest costs a binary search.
+  if (Impl::holds(user, event)) {
+    ++self.stats.duplicate_events;
+    return;
+  }
+  ++kind_count;
   user.newest_event = std::max(user.newest_event, event.time);
 
   Record record;

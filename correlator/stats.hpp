@@ -15,10 +15,14 @@ inline constexpr std::size_t kEventKindCount =
     static_cast<std::size_t>(EventKind::relock_security_alert) + 1;
 
 struct CorrelatorStats {
-  // Events handed to ingest(), by source and kind, including late and unattributed ones.
+  // Events handed to ingest(), by source and kind, including late and unattributed ones but not
+  // duplicates.
   std::array<std::array<std::uint64_t, kEventKindCount>, kSourceCount> events{};
   // Older than the retained window of their source: journaled by the daemon, not correlated.
   std::array<std::uint64_t, kSourceCount> late_events{};
+  // A retained event already in the index (same source, id and time): ignored, so re-delivery
+  // never double-counts or double-alerts. Not counted in `events`.
+  std::uint64_t duplicate_events = 0;
   // No user id (and no email join): counted, not correlated.
   std::uint64_t unattributed_events = 0;
 

