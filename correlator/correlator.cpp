@@ -172,7 +172,7 @@ struct Correlator::Impl {
     const auto first = std::lower_bound(user.records.begin(), user.records.end(), event.time,
                                         [](const Record& r, TimeMs t) { return r.time < t; });
     for (auto it = first; it != user.records.end() && it->time == event.time; ++it) {
-      if (it->source == event.source && it->source_id == event.source_id) return true;
+      if (it->source == event.source && it->source_id.view() == event.source_id) return true;
     }
     return false;
   }
@@ -358,7 +358,7 @@ void Correlator::ingest(const Event& event, TimeMs now, std::vector<Alert>& aler
     record.session = self.strings.intern(event.session_id);
   }
   record.type_code = self.intern_type_code(event.type_code);
-  record.source_id = event.source_id;
+  record.source_id.assign(event.source_id);
 
   detail::DetectionContext ctx{self.params, self.strings, self.stats, alerts};
   if (is_auth0_login_attempt(event.kind)) {

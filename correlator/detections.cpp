@@ -32,8 +32,8 @@ std::pair<std::size_t, std::size_t> time_range(const std::vector<Record>& record
 }  // namespace
 
 Evidence make_evidence(const Interner& strings, const Record& record) {
-  return Evidence{record.source, record.source_id, std::string(strings.text(record.type_code)),
-                  record.time};
+  return Evidence{record.source, std::string(record.source_id.view()),
+                  std::string(strings.text(record.type_code)), record.time};
 }
 
 bool emit_alert(DetectionContext& ctx, UserState& user, Alert&& alert, TimeMs span_begin,

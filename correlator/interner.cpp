@@ -1,24 +1,63 @@
 #include "correlator/interner.hpp"
 
+#include <functional>
+
 namespace authcorrd {
+
+namespace {
+constexpr std::size_t kInitialCapacity = 1024;
+}
 
 Interner::Interner() {
   strings_.emplace_back();
+  rebuild_table(kInitialCapacity);
+}
+
+std::uint64_t Interner::hash(std::string_view text) noexcept {
+  return std::hash<std::string_view>{}(text);
+}
+
+std::size_t Interner::probe(std::string_view text, std::uint64_t text_hash) const {
+  const auto tag = static_cast<std::uint32_t>(text_hash >> 32);
+  std::size_t index = static_cast<std::size_t>(text_hash) & mask_;
+  while (true) {
+    const Slot& slot = table_[index];
+    if (slot.symbol == kNoSymbol) return index;
+    if (slot.tag == tag && strings_[slot.symbol] == text) return index;
+    index = (index + 1) & mask_;
+  }
+}
+
+void Interner::insert_slot(Symbol symbol, std::uint64_t text_hash) {
+  std::size_t index = static_cast<std::size_t>(text_hash) & mask_;
+  while (table_[index].symbol != kNoSymbol)
+    index = (index + 1) & mask_;
+  table_[index] = Slot{static_cast<std::uint32_t>(text_hash >> 32), symbol};
+}
+
+void Interner::rebuild_table(std::size_t capacity) {
+  table_.assign(capacity, Slot{});
+  mask_ = capacity - 1;
+  for (std::size_t symbol = 1; symbol < strings_.size(); ++symbol) {
+    insert_slot(static_cast<Symbol>(symbol), hash(strings_[symbol]));
+  }
 }
 
 Symbol Interner::intern(std::string_view text) {
   if (text.empty()) return kNoSymbol;
-  if (const auto it = index_.find(text); it != index_.end()) return it->second;
+  const std::uint64_t text_hash = hash(text);
+  const std::size_t index = probe(text, text_hash);
+  if (table_[index].symbol != kNoSymbol) return table_[index].symbol;
   const auto symbol = static_cast<Symbol>(strings_.size());
-  const std::string& stored = strings_.emplace_back(text);
-  index_.emplace(std::string_view(stored), symbol);
+  strings_.emplace_back(text);
+  table_[index] = Slot{static_cast<std::uint32_t>(text_hash >> 32), symbol};
+  if (2 * strings_.size() > table_.size()) rebuild_table(2 * table_.size());
   return symbol;
 }
 
 Symbol Interner::find(std::string_view text) const {
   if (text.empty()) return kNoSymbol;
-  const auto it = index_.find(text);
-  return it == index_.end() ? kNoSymbol : it->second;
+  return table_[probe(text, hash(text))].symbol;
 }
 
 std::vector<Symbol> Interner::compact(const std::vector<bool>& live) {
@@ -32,11 +71,10 @@ std::vector<Symbol> Interner::compact(const std::vector<bool>& live) {
     }
   }
   strings_ = std::move(kept);
-  index_.clear();
-  index_.reserve(strings_.size());
-  for (std::size_t symbol = 1; symbol < strings_.size(); ++symbol) {
-    index_.emplace(std::string_view(strings_[symbol]), static_cast<Symbol>(symbol));
-  }
+  std::size_t capacity = kInitialCapacity;
+  while (capacity < 2 * strings_.size())
+    capacity *= 2;
+  rebuild_table(capacity);
   return remap;
 }
 

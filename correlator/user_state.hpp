@@ -2,9 +2,13 @@
 // included by correlator.cpp and detections.cpp only. Single-threaded, owned by the Correlator.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "correlator/alert.hpp"
@@ -14,6 +18,40 @@
 namespace authcorrd::detail {
 
 inline constexpr TimeMs kNever = std::numeric_limits<TimeMs>::min();
+
+// A source event id held inside the record when it fits (Auth0 log ids are 56 bytes, derived
+// Relock ids 35), on the heap only beyond: one allocation less per retained event.
+class SourceId {
+ public:
+  SourceId() = default;
+  explicit SourceId(std::string_view text) { assign(text); }
+  SourceId(const SourceId& other) { assign(other.view()); }
+  SourceId& operator=(const SourceId& other) {
+    if (this != &other) assign(other.view());
+    return *this;
+  }
+  SourceId(SourceId&&) noexcept = default;
+  SourceId& operator=(SourceId&&) noexcept = default;
+  ~SourceId() = default;
+
+  void assign(std::string_view text) {
+    size_ = static_cast<std::uint32_t>(text.size());
+    if (text.size() <= kInline) {
+      heap_.reset();
+      std::memcpy(inline_.data(), text.data(), text.size());
+    } else {
+      heap_ = std::make_unique<char[]>(text.size());
+      std::memcpy(heap_.get(), text.data(), text.size());
+    }
+  }
+  std::string_view view() const noexcept { return {heap_ ? heap_.get() : inline_.data(), size_}; }
+
+ private:
+  static constexpr std::size_t kInline = 60;
+  std::uint32_t size_ = 0;
+  std::array<char, kInline> inline_{};
+  std::unique_ptr<char[]> heap_;
+};
 
 // One retained event of a user, as much of it as the detections and the evidence need.
 struct Record {
@@ -26,7 +64,7 @@ struct Record {
   Symbol device = kNoSymbol;
   Symbol session = kNoSymbol;
   Symbol type_code = kNoSymbol;
-  std::string source_id;
+  SourceId source_id;
 };
 
 // A Relock session as created, plus the observations that arrived before its creation.

@@ -52,7 +52,9 @@ TEST_CASE("alert JSON follows the contract and parses back") {
 
 TEST_CASE("control characters are escaped") {
   Alert alert = sample_alert();
-  alert.user_id = std::string("a\x01") + "b";
+  alert.user_id = "a";
+  alert.user_id += '\x01';
+  alert.user_id += 'b';
   CHECK(alert_to_json(alert).find("\"a\\u0001b\"") != std::string::npos);
 }
 
