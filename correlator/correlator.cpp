@@ -48,8 +48,9 @@ struct Correlator::Impl {
     return newest == kNever ? kNever : newest - params.allowed_lateness;
   }
 
-  // Oldest event time any detection can still need: the slowest active source's watermark,
-  // never further behind `now` than max_source_lag, minus the longest window.
+  // Oldest event time any detection can still need. The oldest event still accepted lies one
+  // window behind the slowest source's watermark (never further behind `now` than
+  // max_source_lag), and it looks back one more window: so two windows.
   TimeMs horizon() const {
     TimeMs oldest = kNever;
     for (std::size_t s = 0; s < kSourceCount; ++s) {
@@ -58,7 +59,7 @@ struct Correlator::Impl {
       if (newest_now != kNever) watermark = std::max(watermark, newest_now - params.max_source_lag);
       oldest = oldest == kNever ? watermark : std::min(oldest, watermark);
     }
-    return oldest == kNever ? kNever : oldest - retention;
+    return oldest == kNever ? kNever : oldest - 2 * retention;
   }
 
   // --- least-recently-active list -------------------------------------------------------------
@@ -312,9 +313,15 @@ void Correlator::ingest(const Event& event, TimeMs now, std::vector<Alert>& aler
   Impl& self = *impl_;
   const std::size_t source = Impl::index(event.source);
   auto& kind_count = self.stats.events[source][static_cast<std::size_t>(event.kind)];
-  self.newest_event[source] = std::max(self.newest_event[source], event.time);
   self.newest_now = std::max(self.newest_now, now);
 
+  // A timestamp ahead of the clock would drag the source's watermark into the future and make
+  // every real event late: such events are counted and kept out of the index.
+  if (now != kNever && event.time > now + self.params.max_clock_skew) {
+    ++self.stats.future_events[source];
+    return;
+  }
+  self.newest_event[source] = std::max(self.newest_event[source], event.time);
   if (event.time < self.source_watermark(event.source) - self.retention) {
     ++kind_count;
     ++self.stats.late_events[source];

@@ -46,7 +46,7 @@ class Correlator {
   const CorrelatorParams& params() const noexcept;
   const CorrelatorStats& stats() const noexcept;
 
-  // Newest event time seen from `source` minus the allowed lateness (kNever before any event).
+  // Newest event time seen from `source` minus the allowed lateness (kNoTime before any event).
   TimeMs watermark(Source source) const noexcept;
 
  private:

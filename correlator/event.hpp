@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,9 @@ namespace authcorrd {
 
 // Milliseconds since 1970-01-01T00:00:00Z. Event time, never arrival time.
 using TimeMs = std::int64_t;
+
+// "No time": before any event, or a time that is not known.
+inline constexpr TimeMs kNoTime = std::numeric_limits<TimeMs>::min();
 
 inline constexpr TimeMs kSecondMs = 1000;
 inline constexpr TimeMs kMinuteMs = 60 * kSecondMs;

@@ -41,6 +41,9 @@ struct CorrelatorParams {
   // advance(now) treats a source that is quiet for longer than this as caught up, so one idle
   // source cannot stop the index from pruning.
   TimeMs max_source_lag = 1 * kHourMs;
+  // Events dated more than this after `now` are counted as future events and ignored, so a
+  // source with a wrong clock cannot push watermarks ahead of real time.
+  TimeMs max_clock_skew = 5 * kMinuteMs;
 
   // Memory bounds. Exceeding them evicts (and counts) the least recently active user, the
   // oldest event of a user, or the oldest session of a user.

@@ -16,10 +16,12 @@ inline constexpr std::size_t kEventKindCount =
 
 struct CorrelatorStats {
   // Events handed to ingest(), by source and kind, including late and unattributed ones but not
-  // duplicates.
+  // duplicates or future-dated ones.
   std::array<std::array<std::uint64_t, kEventKindCount>, kSourceCount> events{};
   // Older than the retained window of their source: journaled by the daemon, not correlated.
   std::array<std::uint64_t, kSourceCount> late_events{};
+  // Dated more than max_clock_skew after `now`: counted, not correlated.
+  std::array<std::uint64_t, kSourceCount> future_events{};
   // A retained event already in the index (same source, id and time): ignored, so re-delivery
   // never double-counts or double-alerts. Not counted in `events`.
   std::uint64_t duplicate_events = 0;

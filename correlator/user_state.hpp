@@ -17,7 +17,7 @@
 
 namespace authcorrd::detail {
 
-inline constexpr TimeMs kNever = std::numeric_limits<TimeMs>::min();
+inline constexpr TimeMs kNever = kNoTime;
 
 // A source event id held inside the record when it fits (Auth0 log ids are 56 bytes, derived
 // Relock ids 35), on the heap only beyond: one allocation less per retained event.

@@ -39,6 +39,8 @@ void print_stats(std::FILE* err, const CorrelatorStats& stats, const ReplayCount
     }
     fmt::print(err, "late_events_total{{source=\"{}\"}} {}\n", to_string(source),
                stats.late_events[s]);
+    fmt::print(err, "future_events_total{{source=\"{}\"}} {}\n", to_string(source),
+               stats.future_events[s]);
   }
   fmt::print(err, "parse_errors_total {}\n", counts.parse_errors);
   fmt::print(err, "duplicate_events_total {}\n", counts.duplicates + stats.duplicate_events);

@@ -85,7 +85,7 @@ struct Fields {
   std::optional<GeoPoint> geo;
   // Relock data
   std::string_view timestamp, relock_user, relock_session, relock_device, relock_ip, reason,
-      alert_type, expires_at, email;
+      alert_type, alert_id, expires_at, email;
 };
 
 double read_coordinate(dom::element value, std::string_view path) {
@@ -188,6 +188,8 @@ void read_data_member(std::string_view key, dom::element value, Fields& fields) 
     fields.reason = read_string(value, "data.reason");
   else if (key == "alertType")
     fields.alert_type = read_string(value, "data.alertType");
+  else if (key == "alertId")
+    fields.alert_id = read_string(value, "data.alertId");
   else if (key == "expiresAt")
     fields.expires_at = read_string(value, "data.expiresAt");
   else if (key == "email")
@@ -236,7 +238,7 @@ TimeMs required_time(std::string_view text, std::string_view path) {
 }
 
 // Every member of a recycled slot is overwritten, so nothing of the previous event survives.
-void fill_auth0_event(const Fields& fields, std::string_view raw_item, const ParseLimits& limits,
+void fill_auth0_event(const Fields& fields, dom::element item, const ParseLimits& limits,
                       ParseReport& report, Event& event) {
   if (fields.type.empty()) fail("data.type is missing");
   event.source = Source::auth0;
@@ -251,7 +253,7 @@ void fill_auth0_event(const Fields& fields, std::string_view raw_item, const Par
                                                            : fields.envelope_log_id;
   // A log without any id (a few samples) still needs a stable one for de-duplication.
   if (log_id.empty()) {
-    event.source_id.assign("sha256:").append(digest_hex128(raw_item));
+    event.source_id.assign("sha256:").append(digest_hex128(simdjson::minify(item)));
   } else {
     set_id(event.source_id, log_id, "data.log_id", limits);
   }
@@ -277,9 +279,10 @@ void fill_auth0_event(const Fields& fields, std::string_view raw_item, const Par
   event.geo = fields.geo;
 }
 
-// False for an event name Relock may add later: counted, not an error.
-bool fill_relock_event(const Fields& fields, std::string_view raw_item, const ParseLimits& limits,
-                       ParseReport& report, Event& event) {
+// False for an event name Relock may add later: counted, not an error. `canonical_item` is the
+// item's minified JSON, the same however the event was formatted or batched.
+bool fill_relock_event(const Fields& fields, std::string_view canonical_item,
+                       const ParseLimits& limits, ParseReport& report, Event& event) {
   if (!fields.has_event_name) {
     fail("event is missing: a Relock webhook body is {\"event\", \"data\"}");
   }
@@ -298,8 +301,13 @@ bool fill_relock_event(const Fields& fields, std::string_view raw_item, const Pa
                                                                    : Outcome::success;
   set_id(event.type_code, fields.event_name, "event", limits);
   event.time = required_time(fields.timestamp, "data.timestamp");
-  // Relock events carry no id: the digest of the raw event identifies re-deliveries.
-  event.source_id.assign("rl_").append(digest_hex128(raw_item));
+  // A security alert has its own id; other Relock events carry none, so the digest of the
+  // canonical event identifies re-deliveries.
+  if (!fields.alert_id.empty()) {
+    set_id(event.source_id, fields.alert_id, "data.alertId", limits);
+  } else {
+    event.source_id.assign("rl_").append(digest_hex128(canonical_item));
+  }
   set_id(event.user_id, fields.relock_user, "data.userId", limits);
   set_text(event.email, fields.email, limits);
   lower_ascii(event.email);
@@ -340,12 +348,12 @@ ParseReport EventParser::parse(simdjson::padded_string_view body, InputFormat fo
   return report;
 }
 
-ParseReport EventParser::parse_lines(std::string_view body, std::size_t first_line,
+ParseReport EventParser::parse_lines(simdjson::padded_string_view body, std::size_t first_line,
                                      std::size_t& next_index, InputFormat format,
                                      EventOutput& out) {
   ParseReport report;
   next_index = splitter_.split_lines(
-      body, first_line, next_index,
+      std::string_view(body.data(), body.length()), first_line, next_index,
       [&](const JsonItem& item) { parse_item(item, format, report, out); },
       [&](const BodyError& error) {
         report.errors.push_back({error.index, error.line, error.message});
@@ -391,10 +399,10 @@ void EventParser::parse_item(const JsonItem& item, InputFormat format, ParseRepo
                         (format == InputFormat::auto_detect && fields.has_event_name);
     Event& event = out.slot();
     if (relock) {
-      if (!fill_relock_event(fields, item.text, limits_, report, event)) return;
+      if (!fill_relock_event(fields, simdjson::minify(root), limits_, report, event)) return;
     } else {
       if (fields.has_event_name) fail("a Relock {\"event\", \"data\"} item in Auth0 input");
-      fill_auth0_event(fields, item.text, limits_, report, event);
+      fill_auth0_event(fields, root, limits_, report, event);
     }
     out.commit();
     ++report.events;

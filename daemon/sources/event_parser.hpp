@@ -82,8 +82,8 @@ class EventParser {
   ParseReport parse(simdjson::padded_string_view body, InputFormat format, EventOutput& out);
   // `body` is a chunk of complete JSON lines from a larger file (see JsonBatchSplitter);
   // `next_index` is the index of its first item on entry and after its last item on return.
-  ParseReport parse_lines(std::string_view body, std::size_t first_line, std::size_t& next_index,
-                          InputFormat format, EventOutput& out);
+  ParseReport parse_lines(simdjson::padded_string_view body, std::size_t first_line,
+                          std::size_t& next_index, InputFormat format, EventOutput& out);
   // Convenience: appends to a vector.
   ParseReport parse(simdjson::padded_string_view body, InputFormat format, std::vector<Event>& out);
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cstring>
 
 namespace authcorrd {
 namespace {
@@ -45,14 +46,45 @@ bool raw_element_text(simdjson::simdjson_result<simdjson::ondemand::value> eleme
 
 }  // namespace
 
+namespace {
+
+// Line numbers for a run of increasing offsets into one text, in linear total time (counting
+// from the start for every item made large arrays quadratic).
+class LineCounter {
+ public:
+  explicit LineCounter(std::string_view text) : text_(text) {}
+
+  std::size_t line_at(std::size_t offset) {
+    offset = std::min(offset, text_.size());
+    if (offset < offset_) {  // offsets go back only after an error; recount from the start
+      offset_ = 0;
+      line_ = 1;
+    }
+    const char* at = text_.data() + offset_;
+    const char* const end = text_.data() + offset;
+    while ((at = static_cast<const char*>(
+                std::memchr(at, '\n', static_cast<std::size_t>(end - at)))) != nullptr) {
+      ++line_;
+      ++at;
+    }
+    offset_ = offset;
+    return line_;
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t offset_ = 0;
+  std::size_t line_ = 1;
+};
+
+}  // namespace
+
 bool at_document_end(simdjson::ondemand::document& doc) {
   return doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
 }
 
 std::size_t line_of_offset(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  return 1 + static_cast<std::size_t>(std::count(
-                 text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  return LineCounter(text).line_at(offset);
 }
 
 bool JsonBatchSplitter::check_size(const JsonItem& item, const ErrorFn& on_error) const {
@@ -68,13 +100,15 @@ void JsonBatchSplitter::split(simdjson::padded_string_view padded, const ItemFn&
   std::string_view body(padded.data(), padded.length());
   // A UTF-8 byte order mark is not JSON but some tools write one.
   if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);
+  // Readable bytes after the end of `body`: simdjson reads ahead into them.
+  const std::size_t padding = padded.capacity() - padded.length();
   const std::string_view trimmed = trim(body);
   if (trimmed.empty()) {
     on_error({0, 1, "empty body: expected a JSON array, a JSON object or JSON lines"});
     return;
   }
   if (trimmed.front() == '[') {
-    split_array(body, on_item, on_error);
+    split_array(body, padding, on_item, on_error);
     return;
   }
   if (trimmed.front() != '{') {
@@ -114,14 +148,14 @@ std::size_t JsonBatchSplitter::split_lines(std::string_view body, std::size_t fi
   return index;
 }
 
-void JsonBatchSplitter::split_array(std::string_view body, const ItemFn& on_item,
-                                    const ErrorFn& on_error) {
+void JsonBatchSplitter::split_array(std::string_view body, std::size_t padding,
+                                    const ItemFn& on_item, const ErrorFn& on_error) {
   // Fast path: simdjson walks the array and hands out each element's raw text. Any structural
   // problem (invalid UTF-8, truncation, nesting too deep) ends it; the scanning fallback then
   // recovers every element simdjson did not deliver.
   std::size_t delivered = 0;
-  simdjson::padded_string_view view(body.data(), body.size(),
-                                    body.size() + simdjson::SIMDJSON_PADDING);
+  LineCounter lines(body);
+  const simdjson::padded_string_view view(body.data(), body.size(), body.size() + padding);
   simdjson::ondemand::document doc;
   simdjson::ondemand::array array;
   bool complete = false;
@@ -134,12 +168,10 @@ void JsonBatchSplitter::split_array(std::string_view body, const ItemFn& on_item
         complete = false;
         break;
       }
-      const auto offset = static_cast<std::size_t>(text.data() - body.data());
-      const JsonItem item{trim(text), delivered, 0};
-      ++delivered;
-      JsonItem located = item;
-      located.line = line_of_offset(body, offset);
-      if (check_size(located, on_error)) on_item(located);
+      const std::string_view trimmed = trim(text);
+      const JsonItem item{trimmed, delivered++,
+                          lines.line_at(static_cast<std::size_t>(trimmed.data() - body.data()))};
+      if (check_size(item, on_error)) on_item(item);
     }
     if (complete && !at_document_end(doc)) complete = false;
   }
@@ -151,6 +183,7 @@ void JsonBatchSplitter::split_array_by_scanning(std::string_view body, std::size
   std::size_t pos = body.find('[') + 1;
   std::size_t index = 0;
   bool closed = false;
+  LineCounter lines(body);
   while (pos < body.size()) {
     while (pos < body.size() && is_space(body[pos]))
       ++pos;
@@ -185,7 +218,7 @@ void JsonBatchSplitter::split_array_by_scanning(std::string_view body, std::size
       else if ((c == ',' || c == ']') && depth == 0)
         break;
     }
-    const JsonItem item{trim(body.substr(start, pos - start)), index, line_of_offset(body, start)};
+    const JsonItem item{trim(body.substr(start, pos - start)), index, lines.line_at(start)};
     if (index >= skip_items) {
       if (item.text.empty())
         on_error({index, item.line, "empty array element"});
@@ -196,10 +229,9 @@ void JsonBatchSplitter::split_array_by_scanning(std::string_view body, std::size
     if (pos < body.size() && body[pos] == ',') ++pos;
   }
   if (!closed) {
-    on_error(
-        {index, line_of_offset(body, body.size()), "truncated body: the JSON array is not closed"});
+    on_error({index, lines.line_at(body.size()), "truncated body: the JSON array is not closed"});
   } else if (!trim(body.substr(pos)).empty()) {
-    on_error({index, line_of_offset(body, pos), "unexpected content after the JSON array"});
+    on_error({index, lines.line_at(pos), "unexpected content after the JSON array"});
   }
 }
 

@@ -42,11 +42,13 @@ class JsonBatchSplitter {
 
   // `body` is known to be JSON lines (a chunk of a larger file): every non-blank line is an
   // item. Numbering continues from `first_line` and `first_index`; returns the next index.
+  // Item texts point into `body`, which the caller keeps padded.
   std::size_t split_lines(std::string_view body, std::size_t first_line, std::size_t first_index,
                           const ItemFn& on_item, const ErrorFn& on_error);
 
  private:
-  void split_array(std::string_view body, const ItemFn& on_item, const ErrorFn& on_error);
+  void split_array(std::string_view body, std::size_t padding, const ItemFn& on_item,
+                   const ErrorFn& on_error);
   void split_array_by_scanning(std::string_view body, std::size_t skip_items, const ItemFn& on_item,
                                const ErrorFn& on_error);
   bool check_size(const JsonItem& item, const ErrorFn& on_error) const;

@@ -33,10 +33,10 @@ fs::path temp_path(const std::string& name) {
          ("authcorrd-replay-test-" + std::to_string(::getpid()) + "-" + name);
 }
 
-Run replay(const std::string& args) {
+// Runs a shell command line; stdout is captured, stderr too (through a file).
+Run run_shell(const std::string& command_line) {
   const fs::path err_file = temp_path("stderr");
-  const std::string command =
-      std::string(AUTHCORRD_BINARY) + " replay " + args + " 2>" + err_file.string();
+  const std::string command = command_line + " 2>" + err_file.string();
   Run run;
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
@@ -49,6 +49,10 @@ Run replay(const std::string& args) {
   run.err = read_file(err_file);
   fs::remove(err_file);
   return run;
+}
+
+Run replay(const std::string& args) {
+  return run_shell(std::string(AUTHCORRD_BINARY) + " replay " + args);
 }
 
 std::string data(const std::string& name) {
@@ -167,4 +171,42 @@ TEST_CASE("the real fixtures replay strictly") {
              "/auth0/elastic/test-pull-responses.json");
   CHECK_MESSAGE(run.exit_code == 0, run.err);
   CHECK(run.err.find("parse_errors_total 0\n") != std::string::npos);
+}
+
+TEST_CASE("input variations: BOM, leading blank lines, a piped array") {
+  const std::string lines = read_file(data("scenario-auth0.jsonl"));
+  const Run reference = replay("--stats --format auth0 " + data("scenario-auth0.jsonl"));
+  REQUIRE(reference.exit_code == 0);
+
+  const fs::path bom = temp_path("bom.jsonl");
+  std::ofstream(bom) << "\xEF\xBB\xBF" << lines;
+  const Run with_bom = replay("--stats --format auth0 " + bom.string());
+  CHECK(with_bom.out == reference.out);
+  CHECK(with_bom.err == reference.err);
+
+  const fs::path blank = temp_path("blank.jsonl");
+  std::ofstream(blank) << "\n\n  \n" << lines;
+  const Run with_blank = replay("--stats --format auth0 " + blank.string());
+  CHECK(with_blank.out == reference.out);
+  CHECK(with_blank.err == reference.err);
+
+  // The same events as one JSON array, through a pipe.
+  const fs::path array = temp_path("array.json");
+  {
+    std::ofstream out(array);
+    out << "[\n";
+    bool first = true;
+    for (const std::string& line : lines_of(lines)) {
+      out << (first ? "" : ",\n") << line;
+      first = false;
+    }
+    out << "\n]\n";
+  }
+  const Run piped = run_shell("cat " + array.string() + " | " + std::string(AUTHCORRD_BINARY) +
+                              " replay --stats --format auth0 /dev/stdin");
+  CHECK_MESSAGE(piped.exit_code == 0, piped.err);
+  CHECK(piped.out == reference.out);
+  CHECK(piped.err == reference.err);
+  for (const auto& path : {bom, blank, array})
+    fs::remove(path);
 }

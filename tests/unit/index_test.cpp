@@ -179,3 +179,42 @@ TEST_CASE("re-delivered events are ignored: no double counting, no double alert"
   correlator.ingest(relock("authentication.failed", kT0, "u1", "log-1"), kT0, alerts);
   CHECK(correlator.stats().duplicate_events == 4);
 }
+
+TEST_CASE("an event accepted at the lateness edge still sees the 24 h before it") {
+  // Failures at 3h, 4h and 5h, then newer traffic moves the watermark to 30h, then a failure at
+  // 6h arrives: not late (within 24 h + lateness of 30h) and the fourth in 24 h.
+  Correlator correlator(without_risk_alerts());
+  std::vector<Alert> alerts;
+  for (int h = 3; h <= 5; ++h) {
+    correlator.ingest(auth0("fp", kT0 + h * kHourMs, "u", "f" + std::to_string(h)),
+                      kT0 + h * kHourMs, alerts);
+  }
+  const TimeMs later = kT0 + 30 * kHourMs;
+  correlator.ingest(auth0("s", later, "other", "s1"), later, alerts);
+  correlator.ingest(relock("authentication.success", later, "other", "r1"), later, alerts);
+  correlator.advance(later);
+  CHECK(correlator.assess_login(auth0("s", kT0 + 6 * kHourMs, "u", "x")).score == 30);
+  correlator.ingest(auth0("fp", kT0 + 6 * kHourMs, "u", "f6"), later, alerts);
+  CHECK(correlator.stats().late_events[0] == 0);
+  CHECK(count_type(alerts, AlertType::failed_login_burst) == 1);
+  // And a Relock failure pairs with the failure 20 s away, though both are a day old.
+  correlator.ingest(relock("authentication.failed", kT0 + 6 * kHourMs + 20'000, "u", "r2"), later,
+                    alerts);
+  CHECK(count_type(alerts, AlertType::correlated_security_event) == 1);
+}
+
+TEST_CASE("events dated after now + clock skew are counted and cannot move the watermark") {
+  Correlator correlator(without_risk_alerts());
+  std::vector<Alert> alerts;
+  correlator.ingest(auth0("s", kT0 + 365 * kDayMs, "u", "future"), kT0, alerts);
+  CHECK(correlator.stats().future_events[0] == 1);
+  CHECK(correlator.watermark(Source::auth0) == kNoTime);
+  for (int i = 0; i < 4; ++i) {
+    correlator.ingest(auth0("fp", kT0 + i, "u", "f" + std::to_string(i)), kT0 + i, alerts);
+  }
+  CHECK(correlator.stats().late_events[0] == 0);
+  CHECK(count_type(alerts, AlertType::failed_login_burst) == 1);
+  // Within the skew is fine.
+  correlator.ingest(auth0("s", kT0 + 4 * kMinuteMs, "u", "soon"), kT0, alerts);
+  CHECK(correlator.stats().future_events[0] == 1);
+}

@@ -286,7 +286,10 @@ TEST_CASE("Relock webhooks: the seven events, unknown names counted and ignored"
   for (const Event& e : p.events) {
     CHECK(e.source == Source::relock);
     CHECK(e.user_id == "auth0|u1");
-    CHECK(e.source_id.starts_with("rl_"));
+    if (e.kind == EventKind::relock_security_alert)
+      CHECK(e.source_id == "a1");  // its alertId
+    else
+      CHECK(e.source_id.starts_with("rl_"));
   }
   // Derived ids are stable and distinct.
   const Parsed again = parse(body, InputFormat::relock);
@@ -310,4 +313,40 @@ TEST_CASE("unknown Auth0 type codes parse as kind other and are counted") {
   REQUIRE(p.events.size() == 1);
   CHECK(p.events[0].kind == EventKind::other);
   CHECK(p.report.unknown_auth0_types == 1);
+}
+
+TEST_CASE("large arrays parse in linear time with exact line numbers") {
+  // 40,000 items took minutes when each item's line was counted from the start of the body.
+  std::string body = "[\n";
+  constexpr int kItems = 40'000;
+  for (int i = 0; i < kItems; ++i)
+    body += auth0_line("id-" + std::to_string(i)) + ",\n";
+  body += R"({"log_id":"bad","data":{"type":"fp"}})"
+          "\n]";
+  const Parsed p = parse(body);
+  CHECK(p.events.size() == kItems);
+  REQUIRE(p.report.errors.size() == 1);
+  CHECK(p.report.errors[0].line == kItems + 2);
+  CHECK(p.report.errors[0].index == kItems);
+}
+
+TEST_CASE("Relock ids: alertId when present, else the digest of the canonical event") {
+  const Parsed alert = parse(
+      R"({"event":"security.alert","data":{"alertId":"al-42","userId":"u","timestamp":"2024-01-01T00:00:00Z"}})");
+  REQUIRE(alert.events.size() == 1);
+  CHECK(alert.events[0].source_id == "al-42");
+
+  const std::string compact =
+      R"({"event":"session.ended","data":{"sessionId":"s","userId":"u","timestamp":"2024-01-01T00:00:00Z"}})";
+  const std::string spaced =
+      "{ \"event\" : \"session.ended\",\n \"data\": { \"sessionId\": \"s\", \"userId\": \"u\", "
+      "\"timestamp\": \"2024-01-01T00:00:00Z\" } }";
+  const Parsed one = parse(compact);
+  const Parsed two = parse(spaced);
+  const Parsed batched = parse("[" + compact + "," + compact + "]");
+  REQUIRE(one.events.size() == 1);
+  REQUIRE(two.events.size() == 1);
+  REQUIRE(batched.events.size() == 2);
+  CHECK(one.events[0].source_id == two.events[0].source_id);
+  CHECK(one.events[0].source_id == batched.events[1].source_id);
 }
