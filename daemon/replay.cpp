@@ -126,25 +126,36 @@ class RecentIds {
 
   // False when (source, id) was already seen.
   bool insert(const Event& event) {
-    auto& ids = ids_[static_cast<std::size_t>(event.source)];
-    const auto [it, inserted] = ids.insert(event.source_id);
+    Key key{std::hash<std::string_view>{}(event.source_id), event.source, event.source_id};
+    const auto [it, inserted] = ids_.insert(std::move(key));
     if (!inserted) return false;
-    order_.push_back({event.time, event.source, &*it});
+    order_.push_back({event.time, &*it});
     while (!order_.empty() && order_.front().time < event.time - horizon_) {
-      ids_[static_cast<std::size_t>(order_.front().source)].erase(*order_.front().id);
+      ids_.erase(*order_.front().key);
       order_.pop_front();
     }
     return true;
   }
 
  private:
+  // The id's hash is computed once and kept: inserting and erasing never rehash the bytes.
+  struct Key {
+    std::size_t hash;
+    Source source;
+    std::string id;
+    bool operator==(const Key& other) const {
+      return hash == other.hash && source == other.source && id == other.id;
+    }
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& key) const noexcept { return key.hash; }
+  };
   struct Seen {
     TimeMs time;
-    Source source;
-    const std::string* id;
+    const Key* key;
   };
   TimeMs horizon_;
-  std::array<std::unordered_set<std::string>, kSourceCount> ids_;  // node-based: stable addresses
+  std::unordered_set<Key, KeyHash> ids_;  // node-based: element addresses are stable
   std::deque<Seen> order_;
 };
 
