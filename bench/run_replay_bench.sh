@@ -5,7 +5,7 @@
 #   bench/run_replay_bench.sh [EVENTS] [USERS]      defaults: 1000000 events, 100000 users
 #
 # Builds a Release tree in build/bench-release, generates bench/out/events-N.jsonl once (about
-# 1 KB per event), then runs each mode three times and reports the best.
+# 1 KB per event), then runs each mode five times and reports the best.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-1000000}
@@ -28,7 +28,7 @@ cat "$input" >/dev/null  # warm the page cache
 best() {  # best wall time and its peak RSS over three runs of: authcorrd replay "$@"
   local best_s="" best_kb="" secs kb measure
   measure=$(mktemp)
-  for _ in 1 2 3; do
+  for _ in 1 2 3 4 5; do
     /usr/bin/time -o "$measure" -f "%e %M" taskset -c 0 "$build/daemon/authcorrd" replay "$@" \
       "$input" >/dev/null
     read -r secs kb <"$measure"

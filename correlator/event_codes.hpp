@@ -23,6 +23,13 @@ Classification classify_auth0_type(std::string_view type_code) noexcept;
 // The seven documented Relock webhook events; nullopt for names Relock may add later.
 std::optional<EventKind> classify_relock_event(std::string_view event_name) noexcept;
 
+// Kinds the correlator keeps per user (and so also de-duplicates itself): Auth0 login attempts
+// and every Relock event. Other kinds are counted only.
+constexpr bool is_correlated_kind(EventKind kind) noexcept {
+  return kind == EventKind::login_success || kind == EventKind::login_failure ||
+         kind >= EventKind::relock_authentication_success;
+}
+
 // Kinds that are an Auth0 login attempt and so are risk-scored.
 constexpr bool is_auth0_login_attempt(EventKind kind) noexcept {
   return kind == EventKind::login_success || kind == EventKind::login_failure;

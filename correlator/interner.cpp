@@ -10,6 +10,7 @@ constexpr std::size_t kInitialCapacity = 1024;
 
 Interner::Interner() {
   strings_.emplace_back();
+  hashes_.push_back(0);
   rebuild_table(kInitialCapacity);
 }
 
@@ -39,7 +40,7 @@ void Interner::rebuild_table(std::size_t capacity) {
   table_.assign(capacity, Slot{});
   mask_ = capacity - 1;
   for (std::size_t symbol = 1; symbol < strings_.size(); ++symbol) {
-    insert_slot(static_cast<Symbol>(symbol), hash(strings_[symbol]));
+    insert_slot(static_cast<Symbol>(symbol), hashes_[symbol]);
   }
 }
 
@@ -50,6 +51,7 @@ Symbol Interner::intern(std::string_view text) {
   if (table_[index].symbol != kNoSymbol) return table_[index].symbol;
   const auto symbol = static_cast<Symbol>(strings_.size());
   strings_.emplace_back(text);
+  hashes_.push_back(text_hash);
   table_[index] = Slot{static_cast<std::uint32_t>(text_hash >> 32), symbol};
   if (2 * strings_.size() > table_.size()) rebuild_table(2 * table_.size());
   return symbol;
@@ -63,14 +65,18 @@ Symbol Interner::find(std::string_view text) const {
 std::vector<Symbol> Interner::compact(const std::vector<bool>& live) {
   std::vector<Symbol> remap(strings_.size(), kNoSymbol);
   std::deque<std::string> kept;
+  std::vector<std::uint64_t> kept_hashes;
   kept.emplace_back();
+  kept_hashes.push_back(0);
   for (std::size_t old = 1; old < strings_.size(); ++old) {
     if (old < live.size() && live[old]) {
       remap[old] = static_cast<Symbol>(kept.size());
       kept.push_back(std::move(strings_[old]));
+      kept_hashes.push_back(hashes_[old]);
     }
   }
   strings_ = std::move(kept);
+  hashes_ = std::move(kept_hashes);
   std::size_t capacity = kInitialCapacity;
   while (capacity < 2 * strings_.size())
     capacity *= 2;

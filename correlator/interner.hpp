@@ -50,7 +50,8 @@ class Interner {
 
   // std::deque keeps element addresses stable as it grows.
   std::deque<std::string> strings_;
-  std::vector<Slot> table_;  // power-of-two size, at most half full
+  std::vector<std::uint64_t> hashes_;  // per symbol, so growing the table never rehashes text
+  std::vector<Slot> table_;            // power-of-two size, at most half full
   std::size_t mask_ = 0;
 };
 

@@ -20,62 +20,57 @@ constexpr std::string_view kRecommendRecentFailures =
 constexpr std::string_view kRecommendHigh =
     "Consider revoking the user's sessions and refresh tokens until the login is confirmed.";
 
-// Newest value at or before `time` among records that qualify, falling back to what pruning
-// folded away.
-struct Baseline {
-  Symbol ip = kNoSymbol;
-  Symbol user_agent = kNoSymbol;
+// What the index knew about the user at a login's time, gathered in one backward pass over the
+// user's records (at or before `time`), falling back to what pruning folded away.
+struct History {
+  Symbol ip = kNoSymbol;          // of the newest verified login that has one
+  Symbol user_agent = kNoSymbol;  // likewise
+  TimeMs trusted_at = kNever;     // newest positive Relock verification
+  bool newest_signal_negative = false;
+  std::size_t recent_failures = 0;  // failed logins in [time - failure_window, time)
 };
 
-Baseline find_baseline(const UserState& user, TimeMs time) {
-  Baseline baseline;
+History history_at(const UserState& user, TimeMs time, TimeMs failure_window) {
+  History history;
   bool have_ip = false;
   bool have_user_agent = false;
+  bool have_signal = false;
+  const TimeMs window_start = time - failure_window;
   const auto end = std::upper_bound(user.records.begin(), user.records.end(), time,
                                     [](TimeMs t, const Record& r) { return t < r.time; });
   for (auto it = std::make_reverse_iterator(end); it != user.records.rend(); ++it) {
-    if (!is_verified_login(it->kind)) continue;
-    if (!have_ip && it->ip != kNoSymbol) {
-      baseline.ip = it->ip;
-      have_ip = true;
+    const Record& r = *it;
+    if (have_ip && have_user_agent && have_signal && r.time < window_start) break;
+    if (r.kind == EventKind::login_failure && r.time < time && r.time >= window_start) {
+      ++history.recent_failures;
     }
-    if (!have_user_agent && it->user_agent != kNoSymbol) {
-      baseline.user_agent = it->user_agent;
-      have_user_agent = true;
+    if (is_verified_login(r.kind)) {
+      if (!have_ip && r.ip != kNoSymbol) {
+        history.ip = r.ip;
+        have_ip = true;
+      }
+      if (!have_user_agent && r.user_agent != kNoSymbol) {
+        history.user_agent = r.user_agent;
+        have_user_agent = true;
+      }
     }
-    if (have_ip && have_user_agent) return baseline;
-  }
-  if (!have_ip && user.pruned.ip_time <= time) baseline.ip = user.pruned.ip;
-  if (!have_user_agent && user.pruned.user_agent_time <= time) {
-    baseline.user_agent = user.pruned.user_agent;
-  }
-  return baseline;
-}
-
-bool device_trust_is_low(const UserState& user, TimeMs time, TimeMs trust_ttl) {
-  TimeMs trusted_at = user.pruned.trusted_at <= time ? user.pruned.trusted_at : kNever;
-  TimeMs signal_at = user.pruned.relock_signal_at <= time ? user.pruned.relock_signal_at : kNever;
-  bool signal_negative = signal_at != kNever && user.pruned.relock_signal_negative;
-  for (const Record& r : user.records) {
-    if (r.time > time) break;
-    const bool positive = is_relock_verification(r.kind);
-    if (positive) trusted_at = std::max(trusted_at, r.time);
-    if ((positive || is_relock_negative_signal(r.kind)) && r.time >= signal_at) {
-      signal_at = r.time;
-      signal_negative = !positive;
+    if (!have_signal && is_relock_verification(r.kind)) {
+      have_signal = true;
+      history.trusted_at = r.time;
+    } else if (!have_signal && is_relock_negative_signal(r.kind)) {
+      have_signal = true;
+      history.newest_signal_negative = true;
     }
   }
-  if (signal_negative) return true;
-  return trusted_at == kNever || trusted_at < time - trust_ttl;
-}
-
-std::size_t failures_before(const UserState& user, TimeMs time, TimeMs window) {
-  std::size_t count = 0;
-  for (const Record& r : user.records) {
-    if (r.time >= time) break;
-    if (r.kind == EventKind::login_failure && r.time >= time - window) ++count;
+  // Everything pruned is older than every record, so it only fills what the records lacked.
+  const PrunedSummary& pruned = user.pruned;
+  if (!have_ip && pruned.ip_time <= time) history.ip = pruned.ip;
+  if (!have_user_agent && pruned.user_agent_time <= time) history.user_agent = pruned.user_agent;
+  if (!have_signal && pruned.relock_signal_at <= time) {
+    history.newest_signal_negative = pruned.relock_signal_negative;
+    history.trusted_at = pruned.trusted_at;
   }
-  return count;
+  return history;
 }
 
 }  // namespace
@@ -88,19 +83,19 @@ RiskAssessment assess_login_risk(const DetectionContext& ctx, const UserState& u
     risk.factors.push_back(RiskFactor{name, score});
     risk.score += score;
   };
-  const Baseline baseline = find_baseline(user, login_time);
-  if (ip != kNoSymbol && baseline.ip != kNoSymbol && ip != baseline.ip) {
+  const History history = history_at(user, login_time, params.failure_window);
+  if (ip != kNoSymbol && history.ip != kNoSymbol && ip != history.ip) {
     add("ip_change", params.weights.ip_change);
   }
-  if (user_agent != kNoSymbol && baseline.user_agent != kNoSymbol &&
-      user_agent != baseline.user_agent) {
+  if (user_agent != kNoSymbol && history.user_agent != kNoSymbol &&
+      user_agent != history.user_agent) {
     add("user_agent_change", params.weights.user_agent_change);
   }
-  if (device_trust_is_low(user, login_time, params.device_trust_ttl)) {
-    add("low_device_trust", params.weights.low_device_trust);
-  }
+  const bool trusted = !history.newest_signal_negative && history.trusted_at != kNever &&
+                       history.trusted_at >= login_time - params.device_trust_ttl;
+  if (!trusted) add("low_device_trust", params.weights.low_device_trust);
   const auto threshold = static_cast<std::size_t>(std::max(params.failure_threshold, 0));
-  if (failures_before(user, login_time, params.failure_window) > threshold) {
+  if (history.recent_failures > threshold) {
     add("recent_failures", params.weights.recent_failures);
   }
   risk.level = risk.score >= params.high_risk_score     ? RiskLevel::high

@@ -13,6 +13,7 @@
 
 #include "correlator/alert.hpp"
 #include "correlator/event.hpp"
+#include "correlator/event_codes.hpp"
 #include "correlator/interner.hpp"
 
 namespace authcorrd::detail {
@@ -140,8 +141,7 @@ constexpr bool is_relock_security_event(EventKind kind) noexcept {
 }
 // Kinds the index retains records of; other events are counted but leave no record.
 constexpr bool is_retained(EventKind kind) noexcept {
-  return kind == EventKind::login_success || kind == EventKind::login_failure ||
-         kind >= EventKind::relock_authentication_success;
+  return is_correlated_kind(kind);
 }
 
 }  // namespace authcorrd::detail

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   replay_cmd->add_flag("--strict", replay.strict, "Any parse error is fatal (exit 1)");
   replay_cmd->add_flag("--stats", replay.print_stats, "Print counts on stderr");
   replay_cmd->add_flag("--parse-only", replay.parse_only,
-                       "Parse and de-duplicate only; no correlation (benchmarks)");
+                       "Parse only, no correlation (benchmarks)");
   replay_cmd->add_option("FILE", replay.files, "Auth0 or Relock files (JSON, JSON lines)")
       ->required();
 

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "correlator/correlator.hpp"
+#include "correlator/event_codes.hpp"
 #include "daemon/replay_input.hpp"
 #include "sinks/alert_json.hpp"
 
@@ -116,10 +117,9 @@ class ReorderBuffer final : public EventOutput {
   TimeMs newest_parsed_ = std::numeric_limits<TimeMs>::min();
 };
 
-// Ids of released events, forgotten once older than `horizon` behind the newest release.
-// Releases come in time order and a duplicate carries its original's time, so this catches
-// every duplicate re-delivered within the horizon; the correlator itself drops later
-// re-deliveries of the events it retains. A short horizon keeps the set cache-sized.
+// Ids of released events of the kinds the correlator does not keep, forgotten once older than
+// `horizon` behind the newest release. Releases come in time order and a duplicate carries its
+// original's time, so this catches every such duplicate re-delivered within the horizon.
 class RecentIds {
  public:
   explicit RecentIds(TimeMs horizon) : horizon_(horizon) {}
@@ -202,7 +202,9 @@ int run_replay(const ReplayOptions& options, std::FILE* out, std::FILE* err) {
   std::size_t processed = 0;
 
   auto ingest = [&](const Event& event) {
-    if (!seen.insert(event)) {
+    // Kinds the correlator keeps it de-duplicates itself (exactly, for as long as it holds
+    // them); the id set covers the rest.
+    if (!is_correlated_kind(event.kind) && !seen.insert(event)) {
       ++counts.duplicates;
       return;
     }
