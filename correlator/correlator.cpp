@@ -192,11 +192,17 @@ struct Correlator::Impl {
 
   // --- interning with shortcuts ---------------------------------------------------------------
 
-  // `text`'s symbol, trying `recent` (the same user's previous value) before the table.
-  Symbol intern_like(std::string_view text, Symbol recent) {
+  // `text`'s symbol, trying the same user's previous value first. Equal 64-bit hashes are
+  // taken as equal strings: a false match needs a collision in 2^64 between two strings of
+  // one user, and an attacker who could aim one already knows the string it would imitate.
+  Symbol intern_like(std::string_view text, Symbol& recent, std::uint64_t& recent_hash) {
     if (text.empty()) return kNoSymbol;
-    if (recent != kNoSymbol && strings.text(recent) == text) return recent;
-    return strings.intern(text);
+    const std::uint64_t text_hash = Interner::hash(text);
+    if (recent == kNoSymbol || recent_hash != text_hash) {
+      recent = strings.intern(text, text_hash);
+      recent_hash = text_hash;
+    }
+    return recent;
   }
 
   Symbol intern_type_code(std::string_view code) {
@@ -353,11 +359,9 @@ void Correlator::ingest(const Event& event, TimeMs now, std::vector<Alert>& aler
   record.time = event.time;
   record.kind = event.kind;
   record.source = event.source;
-  record.ip = self.intern_like(event.ip, user.recent_ip);
-  record.user_agent = self.intern_like(event.user_agent, user.recent_user_agent);
-  user.recent_ip = record.ip != kNoSymbol ? record.ip : user.recent_ip;
-  user.recent_user_agent =
-      record.user_agent != kNoSymbol ? record.user_agent : user.recent_user_agent;
+  record.ip = self.intern_like(event.ip, user.recent_ip, user.recent_ip_hash);
+  record.user_agent =
+      self.intern_like(event.user_agent, user.recent_user_agent, user.recent_user_agent_hash);
   // Only Relock sessions and devices are tracked; Auth0 session ids are unique per login and
   // would only grow the string table.
   if (event.source == Source::relock) {

@@ -44,9 +44,8 @@ void Interner::rebuild_table(std::size_t capacity) {
   }
 }
 
-Symbol Interner::intern(std::string_view text) {
+Symbol Interner::intern(std::string_view text, std::uint64_t text_hash) {
   if (text.empty()) return kNoSymbol;
-  const std::uint64_t text_hash = hash(text);
   const std::size_t index = probe(text, text_hash);
   if (table_[index].symbol != kNoSymbol) return table_[index].symbol;
   const auto symbol = static_cast<Symbol>(strings_.size());

@@ -26,7 +26,10 @@ class Interner {
   Interner();
 
   // The symbol of `text`, adding it if new. The empty string is always kNoSymbol.
-  Symbol intern(std::string_view text);
+  Symbol intern(std::string_view text) { return intern(text, hash(text)); }
+  // The same, with `text_hash` == hash(text) already computed by the caller.
+  Symbol intern(std::string_view text, std::uint64_t text_hash);
+  static std::uint64_t hash(std::string_view text) noexcept;
   // The symbol of `text` if it is already interned, else kNoSymbol.
   Symbol find(std::string_view text) const;
   std::string_view text(Symbol symbol) const { return strings_[symbol]; }
@@ -42,7 +45,6 @@ class Interner {
     Symbol symbol = kNoSymbol;
   };
 
-  static std::uint64_t hash(std::string_view text) noexcept;
   // The slot holding `text`, or the empty slot where it would go.
   std::size_t probe(std::string_view text, std::uint64_t hash) const;
   void insert_slot(Symbol symbol, std::uint64_t hash);

@@ -110,10 +110,13 @@ struct UserState {
   std::vector<SessionState> sessions;
   std::vector<EmittedAlert> emitted;
   TimeMs newest_event = kNever;
-  // The IP and user agent of the user's previous event: most events repeat them, and comparing
-  // with these is cheaper than a lookup in the string table.
+  // The IP and user agent of the user's previous event, with their hashes: most events repeat
+  // them, and comparing hashes held here costs no cache miss, where a string-table lookup or
+  // even reading the previous string costs several.
   Symbol recent_ip = kNoSymbol;
   Symbol recent_user_agent = kNoSymbol;
+  std::uint64_t recent_ip_hash = 0;
+  std::uint64_t recent_user_agent_hash = 0;
   // Least-recently-active list (by arrival), as slot indices; kNoSlot ends the list.
   std::uint32_t lru_prev = 0;
   std::uint32_t lru_next = 0;
