@@ -9,6 +9,7 @@
 #include "correlator/event_codes.hpp"
 #include "correlator/interner.hpp"
 #include "correlator/user_state.hpp"
+#include "correlator/user_table.hpp"
 
 namespace authcorrd {
 
@@ -32,13 +33,13 @@ struct Correlator::Impl {
 
   std::vector<UserState> slots;
   std::vector<std::uint32_t> free_slots;
-  std::vector<std::uint32_t> slot_of_user;  // indexed by the user's symbol; kNoSlot if none
+  detail::UserTable user_table;  // user id -> slot
   std::size_t user_count = 0;
   // Direct-mapped cache of type-code symbols: a handful of codes make up almost all traffic.
   std::array<Symbol, 64> type_code_cache{};
-  std::unordered_map<Symbol, Symbol> user_of_email;  // join_on_email only
-  std::uint32_t lru_head = kNoSlot;                  // least recently active
-  std::uint32_t lru_tail = kNoSlot;                  // most recently active
+  std::unordered_map<std::string, std::string> user_of_email;  // join_on_email only
+  std::uint32_t lru_head = kNoSlot;                            // least recently active
+  std::uint32_t lru_tail = kNoSlot;                            // most recently active
   std::size_t live_symbols_at_last_compaction = 0;
 
   static std::size_t index(Source source) { return static_cast<std::size_t>(source); }
@@ -92,15 +93,21 @@ struct Correlator::Impl {
     lru_unlink(slot);
     UserState& user = slots[slot];
     stats.tracked_sessions -= user.sessions.size();
-    slot_of_user[user.user] = kNoSlot;
+    user_table.erase(user.user_hash, slot);
     --user_count;
     user = UserState{};
     free_slots.push_back(slot);
   }
 
-  UserState& user_slot(Symbol user) {
-    if (user >= slot_of_user.size()) slot_of_user.resize(strings.size(), kNoSlot);
-    if (const std::uint32_t existing = slot_of_user[user]; existing != kNoSlot) {
+  std::uint32_t find_slot(std::string_view user_id, std::uint64_t hash) const {
+    return user_table.find(user_id, hash,
+                           [this](std::uint32_t slot) { return slots[slot].user_id.view(); });
+  }
+
+  UserState& user_slot(std::string_view user_id) {
+    const std::uint64_t hash = Interner::hash(user_id);
+    if (const std::uint32_t existing = find_slot(user_id, hash);
+        existing != detail::UserTable::kAbsent) {
       lru_unlink(existing);
       lru_push_back(existing);
       return slots[existing];
@@ -117,8 +124,9 @@ struct Correlator::Impl {
       slot = static_cast<std::uint32_t>(slots.size());
       slots.emplace_back();
     }
-    slots[slot].user = user;
-    slot_of_user[user] = slot;
+    slots[slot].user_id.assign(user_id);
+    slots[slot].user_hash = hash;
+    user_table.insert(hash, slot);
     ++user_count;
     lru_push_back(slot);
     return slots[slot];
@@ -217,17 +225,16 @@ struct Correlator::Impl {
 
   // --- identity -------------------------------------------------------------------------------
 
-  Symbol resolve_user(const Event& event) {
-    if (!params.join_on_email || event.email.empty()) return strings.intern(event.user_id);
+  // The user id the event belongs to; empty when it has none (and no email join).
+  std::string_view resolve_user(const Event& event) {
+    if (!params.join_on_email || event.email.empty()) return event.user_id;
     if (!event.user_id.empty()) {
-      const Symbol user = strings.intern(event.user_id);
       if (user_of_email.size() >= params.max_users) user_of_email.clear();
-      user_of_email[strings.intern(event.email)] = user;
-      return user;
+      user_of_email[event.email] = event.user_id;
+      return event.user_id;
     }
-    const Symbol email = strings.find(event.email);
-    const auto it = user_of_email.find(email);
-    return (email == kNoSymbol || it == user_of_email.end()) ? kNoSymbol : it->second;
+    const auto it = user_of_email.find(event.email);
+    return it == user_of_email.end() ? std::string_view() : std::string_view(it->second);
   }
 
   // --- string table compaction ---------------------------------------------------------------
@@ -235,8 +242,7 @@ struct Correlator::Impl {
   template <typename Fn>
   void for_each_symbol(Fn&& fn) {
     for (auto& user : slots) {
-      if (user.user == kNoSymbol) continue;
-      fn(user.user);
+      if (user.user_id.view().empty()) continue;  // a free slot
       fn(user.pruned.ip);
       fn(user.pruned.user_agent);
       fn(user.recent_ip);
@@ -270,19 +276,8 @@ struct Correlator::Impl {
     if (strings.size() <= limit) return;
     std::vector<bool> live(strings.size(), false);
     for_each_symbol([&live](Symbol& s) { live[s] = true; });
-    for (const auto& [email, user] : user_of_email)
-      live[email] = live[email] || live[user];
     const std::vector<Symbol> remap = strings.compact(live);
     for_each_symbol([&remap](Symbol& s) { s = remap[s]; });
-    std::unordered_map<Symbol, Symbol> emails;
-    for (const auto& [email, user] : user_of_email) {
-      if (remap[email] != kNoSymbol && remap[user] != kNoSymbol) emails[remap[email]] = remap[user];
-    }
-    user_of_email = std::move(emails);
-    slot_of_user.assign(strings.size(), kNoSlot);
-    for (std::uint32_t slot = 0; slot < slots.size(); ++slot) {
-      if (slots[slot].user != kNoSymbol) slot_of_user[slots[slot].user] = slot;
-    }
     type_code_cache.fill(kNoSymbol);
     live_symbols_at_last_compaction = strings.size();
     ++stats.interner_compactions;
@@ -338,13 +333,13 @@ void Correlator::ingest(const Event& event, TimeMs now, std::vector<Alert>& aler
     return;
   }
 
-  const Symbol user_symbol = self.resolve_user(event);
-  if (user_symbol == kNoSymbol) {
+  const std::string_view user_id = self.resolve_user(event);
+  if (user_id.empty()) {
     ++kind_count;
     ++self.stats.unattributed_events;
     return;
   }
-  UserState& user = self.user_slot(user_symbol);
+  UserState& user = self.user_slot(user_id);
   self.prune_user(user, self.horizon());
   // Sources deliver at least once. A re-delivery has its original's time, so only records at
   // that time need comparing: idempotent ingest costs a binary search.
@@ -398,10 +393,10 @@ RiskAssessment Correlator::assess_login(const Event& login) const {
   CorrelatorStats scratch;
   const detail::DetectionContext ctx{self.params, self.strings, scratch, unused};
   static const UserState kUnknownUser{};
-  const Symbol user_symbol = self.strings.find(login.user_id);
-  const bool user_known = user_symbol != kNoSymbol && user_symbol < self.slot_of_user.size() &&
-                          self.slot_of_user[user_symbol] != kNoSlot;
-  const UserState& user = user_known ? self.slots[self.slot_of_user[user_symbol]] : kUnknownUser;
+  const std::uint32_t slot = login.user_id.empty()
+                                 ? detail::UserTable::kAbsent
+                                 : self.find_slot(login.user_id, Interner::hash(login.user_id));
+  const UserState& user = slot == detail::UserTable::kAbsent ? kUnknownUser : self.slots[slot];
   // Strings the index has never seen cannot equal a baseline; a fresh symbol stands for them.
   auto symbol_of = [&self](const std::string& text) {
     if (text.empty()) return kNoSymbol;

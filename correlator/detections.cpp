@@ -91,7 +91,7 @@ void detect_correlated_event(DetectionContext& ctx, UserState& user, const Recor
   Alert alert;
   alert.type = AlertType::correlated_security_event;
   alert.severity = Severity::high;
-  alert.user_id = std::string(ctx.strings.text(user.user));
+  alert.user_id = std::string(user.user_id.view());
   alert.device_id = std::string(ctx.strings.text(relock.device));
   alert.session_id = std::string(ctx.strings.text(relock.session));
   alert.ip = std::string(ctx.strings.text(failure.ip != kNoSymbol ? failure.ip : relock.ip));
@@ -134,7 +134,7 @@ void detect_failure_burst(DetectionContext& ctx, UserState& user, TimeMs inserte
     Alert alert;
     alert.type = AlertType::failed_login_burst;
     alert.severity = Severity::medium;
-    alert.user_id = std::string(ctx.strings.text(user.user));
+    alert.user_id = std::string(user.user_id.view());
     alert.ip = std::string(ctx.strings.text(latest.ip));
     alert.event_time = latest.time;
     alert.recommendations = {

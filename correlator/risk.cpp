@@ -113,7 +113,7 @@ void score_login(DetectionContext& ctx, UserState& user, const Record& login,
   const bool high = risk.level == RiskLevel::high;
   alert.type = high ? AlertType::high_risk_login : AlertType::medium_risk_login;
   alert.severity = high ? Severity::high : Severity::medium;
-  alert.user_id = std::string(ctx.strings.text(user.user));
+  alert.user_id = std::string(user.user_id.view());
   alert.ip = std::string(ctx.strings.text(login.ip));
   alert.session_id = std::string(session_id);
   alert.event_time = login.time;

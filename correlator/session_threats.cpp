@@ -36,7 +36,7 @@ Alert relock_alert(const DetectionContext& ctx, const UserState& user, const Rec
   Alert alert;
   alert.type = type;
   alert.severity = severity;
-  alert.user_id = std::string(ctx.strings.text(user.user));
+  alert.user_id = std::string(user.user_id.view());
   alert.device_id = std::string(ctx.strings.text(record.device));
   alert.session_id = std::string(ctx.strings.text(record.session));
   alert.ip = std::string(ctx.strings.text(record.ip));
