@@ -106,6 +106,21 @@ auth0_fields user_fields(const user& u, std::string_view type, const origin& o) 
   return f;
 }
 
+// A failed login whose details are only {"error": {"message": <description>}}.
+std::string login_error_line(const std::string& id, i64 time, const auth0_fields& f) {
+  std::string line;
+  line.reserve(1000);
+  json_writer w(line);
+  head(w, id, time, f);
+  w.begin_object("details");
+  w.begin_object("error");
+  w.str("message", f.description);
+  w.end_object();
+  w.end_object();
+  tail(w, id, f);
+  return line;
+}
+
 }  // namespace
 
 std::string generator::auth0_success(user& u, const origin& o, i64 time, bool mfa, bool sso) {
@@ -197,17 +212,7 @@ std::string generator::auth0_wrong_password(const user& u, const origin& o, i64 
   const std::string id = log_id(time);
   auth0_fields f = user_fields(u, "fp", o);
   f.description = "Wrong email or password.";
-  std::string line;
-  line.reserve(1000);
-  json_writer w(line);
-  head(w, id, time, f);
-  w.begin_object("details");
-  w.begin_object("error");
-  w.str("message", "Wrong email or password.");
-  w.end_object();
-  w.end_object();
-  tail(w, id, f);
-  return line;
+  return login_error_line(id, time, f);
 }
 
 std::string generator::auth0_unknown_user(const user& u, const origin& o, i64 time) {
@@ -225,37 +230,22 @@ std::string generator::auth0_unknown_user(const user& u, const origin& o, i64 ti
   f.description = "Wrong email or password.";
   f.user_id = "";
   f.user_name = name;
-  std::string line;
-  line.reserve(1000);
-  json_writer w(line);
-  head(w, id, time, f);
-  w.begin_object("details");
-  w.begin_object("error");
-  w.str("message", "Wrong email or password.");
-  w.end_object();
-  w.end_object();
-  tail(w, id, f);
-  return line;
+  return login_error_line(id, time, f);
 }
 
 std::string generator::auth0_failure_other(const user& u, const origin& o, i64 time) {
   const std::string id = log_id(time);
   auth0_fields f = user_fields(u, "f", o);
+  const double r = m_rng.unit();
+  if (r < 0.55) {
+    f.description = "user is blocked";
+    return login_error_line(id, time, f);
+  }
   std::string line;
   line.reserve(2000);
   json_writer w(line);
-  const double r = m_rng.unit();
   const client_info& c = *f.client;
-  if (r < 0.55) {
-    f.description = "user is blocked";
-    head(w, id, time, f);
-    w.begin_object("details");
-    w.begin_object("error");
-    w.str("message", "user is blocked");
-    w.end_object();
-    w.end_object();
-    tail(w, id, f);
-  } else if (r < 0.80) {
+  if (r < 0.80) {
     f.description = "the connection is not enabled";
     f.conn = &k_google;
     head(w, id, time, f);
