@@ -1,0 +1,115 @@
+// The daemon's durable state in one SQLite file (WAL): the event journal that the in-memory
+// index is rebuilt from after a restart, source checkpoints, and the ids of emitted alerts.
+//
+// Guarantees the rest of the daemon builds on:
+//   - journal() inserts a batch of events and (optionally) moves a source checkpoint in ONE
+//     transaction: after it returns, a crash loses neither, and a checkpoint never gets ahead of
+//     the events it covers.
+//   - an event is journaled at most once per (source, source_id); repeats are reported as
+//     duplicates and not inserted again.
+//   - record_alerts() tells which alert ids are new, so an alert regenerated after a restart is
+//     never emitted twice.
+//
+// Not thread-safe: one Store per daemon, used from the daemon's I/O thread only. Errors throw
+// StoreError with a message that names the operation (and never contains event data).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "correlator/event.hpp"
+
+namespace authcorrd {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct StoreOptions {
+  bool synchronous_full = false;  // FULL instead of NORMAL (WAL): survives power loss too
+  int busy_timeout_ms = 5000;
+};
+
+// A named source position, e.g. {"auth0.logs", "<last log_id>"} or {"relock.events", cursor}.
+struct Checkpoint {
+  std::string name;
+  std::string value;
+};
+
+struct JournalResult {
+  std::vector<bool> inserted;  // per input event: true = new, false = duplicate
+  std::size_t new_events = 0;
+  std::size_t duplicates = 0;
+};
+
+struct AlertRecord {
+  std::string id;    // stable alert id (sinks/alert_json.hpp alert_id)
+  std::string type;  // "failed_login_burst", ...
+  std::string json;  // the alert contract JSON line
+  TimeMs event_time = 0;
+};
+
+struct StoreCounts {
+  std::size_t journal_rows = 0;
+  std::size_t alert_rows = 0;
+  std::size_t undelivered_alerts = 0;
+};
+
+class Store {
+ public:
+  // Opens or creates the database (and its parent directory must exist), sets WAL mode and
+  // migrates the schema. Throws StoreError when the file cannot be opened or is not ours.
+  static Store open(const std::string& path, StoreOptions options = {});
+
+  ~Store();
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Journals the events that are not yet journaled and, in the same transaction, sets
+  // `checkpoint` when given. `received_at` is the daemon's wall clock at arrival (recorded so
+  // that a rebuild replays events with the same `now` the live run used).
+  JournalResult journal(std::span<const Event> events, TimeMs received_at,
+                        const std::optional<Checkpoint>& checkpoint = std::nullopt);
+
+  std::optional<std::string> checkpoint(std::string_view name) const;
+  void set_checkpoint(const Checkpoint& checkpoint);
+
+  // Every journaled event in arrival order (the order journal() took them), with its
+  // received_at. The callback may throw to stop.
+  void for_each_journaled(const std::function<void(const Event&, TimeMs received_at)>& visit) const;
+
+  // Records alerts whose id is not yet recorded; returns per input whether it was new. New
+  // alerts start undelivered.
+  std::vector<bool> record_alerts(std::span<const AlertRecord> alerts, TimeMs now);
+  // Alerts recorded but not yet marked delivered (a crash between record and delivery), oldest
+  // first.
+  std::vector<AlertRecord> undelivered_alerts() const;
+  void mark_delivered(std::span<const std::string> alert_ids);
+
+  // Deletes journal rows that no detection can need: both received and dated before `cutoff`.
+  // Exception: for each user, the newest row of each "baseline" kind (successful Auth0 login,
+  // Relock authentication.success / device.registered / session.created /
+  // authentication.failed / device.revoked) is kept while it is dated at or after
+  // `baseline_cutoff`, because last-known IP, user agent and device trust reach back that far.
+  // Alerts recorded before `alert_cutoff` are deleted too. Returns the journal rows deleted.
+  std::size_t prune(TimeMs cutoff, TimeMs baseline_cutoff, TimeMs alert_cutoff);
+
+  StoreCounts counts() const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace authcorrd
