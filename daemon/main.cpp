@@ -6,11 +6,26 @@
 #include <cstdio>
 #include <exception>
 
+#include "daemon/config/config.hpp"
 #include "daemon/replay.hpp"
+#include "daemon/run.hpp"
 
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
+constexpr const char* kDefaultConfig = "/etc/authcorrd/authcorrd.toml";
+
+// Loads the configuration or prints every error (file:line:column: key: message) on stderr.
+std::optional<authcorrd::Config> load_or_report(const std::string& path) {
+  authcorrd::ConfigLoad load = authcorrd::load_config_file(path, authcorrd::process_environment());
+  for (const authcorrd::ConfigError& error : load.errors) {
+    fmt::print(stderr, "{}\n", authcorrd::to_string(error));
+  }
+  if (!load.errors.empty()) {
+    fmt::print(stderr, "authcorrd: {} error(s) in {}\n", load.errors.size(), path);
+  }
+  return std::move(load.config);
+}
 
 }  // namespace
 
@@ -32,6 +47,17 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("FILE", replay.files, "Auth0 or Relock files (JSON, JSON lines)")
       ->required();
 
+  std::string config_path = kDefaultConfig;
+  authcorrd::RunOptions run;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run the daemon");
+  run_cmd->add_option("--config", config_path, "Configuration file")->capture_default_str();
+  run_cmd->add_option("--ready-file", run.ready_file,
+                      "Write {\"listen\",\"pid\"} JSON here once ready (scripts, tests)");
+
+  CLI::App* check_cmd = app.add_subcommand(
+      "check-config", "Validate a configuration file; print the effective configuration");
+  check_cmd->add_option("--config", config_path, "Configuration file")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -46,6 +72,17 @@ int main(int argc, char** argv) {
                       : format == "relock" ? authcorrd::InputFormat::relock
                                            : authcorrd::InputFormat::auto_detect;
       return authcorrd::run_replay(replay, stdout, stderr);
+    }
+    if (check_cmd->parsed()) {
+      const auto config = load_or_report(config_path);
+      if (!config) return 1;
+      fmt::print("{}", authcorrd::render_effective_config(*config));
+      return 0;
+    }
+    if (run_cmd->parsed()) {
+      const auto config = load_or_report(config_path);
+      if (!config) return 1;
+      return authcorrd::run_daemon(*config, run);
     }
   } catch (const std::exception& error) {
     fmt::print(stderr, "authcorrd: fatal: {}\n", error.what());

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <iterator>
 
 namespace authcorrd {
 
@@ -119,6 +120,38 @@ std::string alert_to_json(const Alert& alert) {
     out.push_back('}');
   }
   out += "]}";
+  return out;
+}
+
+}  // namespace authcorrd
+
+namespace authcorrd {
+
+std::string alert_summary(const Alert& alert, std::string_view id) {
+  std::string out = fmt::format("{} {:<8} {:<26} user={}", format_timestamp(alert.event_time),
+                                to_string(alert.severity), to_string(alert.type), alert.user_id);
+  if (!alert.ip.empty()) fmt::format_to(std::back_inserter(out), " ip={}", alert.ip);
+  if (!alert.device_id.empty())
+    fmt::format_to(std::back_inserter(out), " device={}", alert.device_id);
+  if (alert.risk) {
+    fmt::format_to(std::back_inserter(out), " risk={} {}", alert.risk->score,
+                   to_string(alert.risk->level));
+    const char* separator = " (";
+    for (const RiskFactor& factor : alert.risk->factors) {
+      fmt::format_to(std::back_inserter(out), "{}{}+{}", separator, factor.name, factor.score);
+      separator = ", ";
+    }
+    if (!alert.risk->factors.empty()) out += ')';
+  }
+  fmt::format_to(std::back_inserter(out), " evidence={}", alert.evidence.size());
+  const char* separator = " [";
+  for (const Evidence& evidence : alert.evidence) {
+    fmt::format_to(std::back_inserter(out), "{}{}:{}", separator, to_string(evidence.source),
+                   evidence.type);
+    separator = " ";
+  }
+  if (!alert.evidence.empty()) out += ']';
+  fmt::format_to(std::back_inserter(out), " id={}", id);
   return out;
 }
 

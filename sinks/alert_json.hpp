@@ -24,6 +24,10 @@ std::string format_timestamp(TimeMs time);
 // omitted, never null.
 std::string alert_to_json(const Alert& alert);
 
+// One readable line: time, severity, type, user, IP, risk factors, evidence types and the id.
+// For people watching a terminal (scripts/demo); machines read alert_to_json().
+std::string alert_summary(const Alert& alert, std::string_view id);
+
 // Appends `text` as a quoted JSON string. `text` must be valid UTF-8 (parsers guarantee it).
 void append_json_string(std::string& out, std::string_view text);
 

@@ -1,0 +1,217 @@
+#include "daemon/run.hpp"
+
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "daemon/http/server.hpp"
+#include "daemon/log.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/pipeline.hpp"
+#include "daemon/routes.hpp"
+#include "daemon/sources/auth0_poller.hpp"
+#include "daemon/sources/relock_poller.hpp"
+#include "daemon/store/store.hpp"
+#include "sinks/file_sink.hpp"
+#include "sinks/stdout_sink.hpp"
+
+namespace authcorrd {
+namespace {
+
+namespace asio = boost::asio;
+
+// How long SIGTERM waits for requests in flight before closing anyway.
+constexpr auto kShutdownGrace = std::chrono::seconds(5);
+
+TimeMs wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::vector<std::unique_ptr<AlertSink>> make_sinks(const SinksConfig& config) {
+  std::vector<std::unique_ptr<AlertSink>> sinks;
+  for (const FileSinkConfig& file : config.files)
+    sinks.push_back(std::make_unique<FileSink>(file.path));
+  for (const StdoutSinkConfig& out : config.stdouts) {
+    sinks.push_back(std::make_unique<StdoutSink>(out.pretty));
+  }
+  return sinks;
+}
+
+void write_ready_file(const std::string& path, const std::string& address, std::uint16_t port) {
+  const std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << fmt::format("{{\"listen\":\"{}:{}\",\"pid\":{}}}\n", host, port, ::getpid());
+    if (!out) throw std::runtime_error("cannot write ready file " + path);
+  }
+  // Renamed into place so a reader never sees a half-written file.
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    throw std::runtime_error("cannot write ready file " + path);
+  }
+}
+
+// The running daemon: its parts, in construction order (destroyed in reverse).
+class Daemon {
+ public:
+  Daemon(const Config& config, const RunOptions& options)
+      : config_(config),
+        options_(options),
+        store_(Store::open(config.store.path,
+                           StoreOptions{.synchronous_full = config.store.synchronous_full})),
+        pipeline_(store_, make_sinks(config.sinks), metrics_, wall_clock_ms,
+                  PipelineOptions{.params = config.correlator,
+                                  .alert_retention = config.store.alert_retention}),
+        routes_(config, pipeline_, metrics_, [this] { return readiness(); }),
+        server_(io_, config.server, routes_, metrics_),
+        signals_(io_, SIGTERM, SIGINT, SIGHUP),
+        ticker_(io_) {
+    signals_.add(SIGUSR1);
+  }
+
+  int run() {
+    const auto started = std::chrono::steady_clock::now();
+    const RebuildReport rebuilt = pipeline_.rebuild();
+    log_info(
+        "store {}: rebuilt the index from {} journaled event(s) in {:.2f} s; {} alert(s) "
+        "regenerated, {} of them delivered now",
+        config_.store.path, rebuilt.events,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+        rebuilt.alerts_regenerated, rebuilt.alerts_delivered);
+
+    server_.start();
+    const std::uint16_t port = server_.port();
+    log_info("listening on {}:{} (auth0 push {}, relock push {})", config_.server.address, port,
+             config_.log_stream ? "on" : "off",
+             config_.relock.webhook_secret.empty() ? "off" : "on");
+    if (config_.auth0_pull) {
+      auth0_.emplace(io_.get_executor(), *config_.auth0_pull, pipeline_, metrics_, wall_clock_ms);
+      auth0_->start();
+      log_info("auth0 poller: pulling {}", config_.auth0_pull->base_url);
+    }
+    if (!config_.relock.events_url.empty()) {
+      relock_.emplace(io_.get_executor(), config_.relock, pipeline_, metrics_, wall_clock_ms);
+      relock_->start();
+      log_info("relock poller: pulling {}", config_.relock.events_url);
+    }
+    wait_for_signal();
+    asio::co_spawn(io_, tick_loop(), asio::detached);
+    if (!options_.ready_file.empty()) {
+      write_ready_file(options_.ready_file, config_.server.address, port);
+    }
+    sd_notify(0, "READY=1\nSTATUS=running");
+    io_.run();
+    log_info("stopped");
+    return 0;
+  }
+
+ private:
+  std::pair<bool, std::string> readiness() const {
+    if (stopping_) return {false, "shutting down"};
+    if (auth0_ && !auth0_->running()) return {false, "auth0 poller: " + auth0_->status()};
+    if (relock_ && !relock_->running()) return {false, "relock poller: " + relock_->status()};
+    return {true, {}};
+  }
+
+  asio::awaitable<void> tick_loop() {
+    while (!stopping_) {
+      pipeline_.tick();
+      metrics_.set_ready(readiness().first);
+      ticker_.expires_after(std::chrono::seconds(1));
+      co_await ticker_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+  void wait_for_signal() {
+    signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+      if (error) return;
+      if (signal == SIGHUP || signal == SIGUSR1) {
+        log_info("signal {}: reopening alert files", signal);
+        pipeline_.reopen_sinks();
+        wait_for_signal();
+        return;
+      }
+      begin_shutdown(signal);
+    });
+  }
+
+  void begin_shutdown(int signal) {
+    log_info("signal {}: shutting down", signal);
+    sd_notify(0, "STOPPING=1");
+    stopping_ = true;
+    server_.shutdown();
+    if (auth0_) auth0_->stop();
+    if (relock_) relock_->stop();
+    ticker_.cancel();
+    shutdown_deadline_ = std::chrono::steady_clock::now() + kShutdownGrace;
+    asio::co_spawn(io_, drain(), asio::detached);
+  }
+
+  // Waits for requests in flight, then stops the loop.
+  asio::awaitable<void> drain() {
+    asio::steady_timer poll(io_);
+    while (server_.open_connections() > 0 &&
+           std::chrono::steady_clock::now() < shutdown_deadline_) {
+      poll.expires_after(std::chrono::milliseconds(20));
+      co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (server_.open_connections() > 0) {
+      log_warn("closing {} connection(s) still open after {} s", server_.open_connections(),
+               kShutdownGrace.count());
+    }
+    pipeline_.tick();
+    io_.stop();
+  }
+
+  const Config& config_;
+  const RunOptions& options_;
+  asio::io_context io_{1};
+  DaemonMetrics metrics_;
+  Store store_;
+  IngestPipeline pipeline_;
+  DaemonRoutes routes_;
+  http::Server server_;
+  asio::signal_set signals_;
+  asio::steady_timer ticker_;
+  std::optional<Auth0Poller> auth0_;
+  std::optional<RelockPoller> relock_;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point shutdown_deadline_;
+};
+
+}  // namespace
+
+int run_daemon(const Config& config, const RunOptions& options) {
+  set_log_level(parse_log_level(config.log.level));
+  // A reader that went away (stdout sink into a closed pipe) must be an error, not a kill.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    Daemon daemon(config, options);
+    return daemon.run();
+  } catch (const std::exception& error) {
+    log_error("cannot run: {}", error.what());
+    return 1;
+  }
+}
+
+}  // namespace authcorrd
