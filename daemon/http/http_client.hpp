@@ -55,9 +55,9 @@ enum class ClientError {
   none,
   bad_url,
   resolve,
-  connect,
-  tls,  // handshake or certificate verification failed
-  timeout,
+  connect,    // connect failed, or the connection broke before any response byte
+  tls,        // handshake or certificate verification failed, or the CA file cannot be loaded
+  timeout,    // the request's one deadline (resolve .. last body byte) passed
   protocol,   // malformed response, connection closed mid-response
   too_large,  // response body over max_response_bytes
   cancelled,  // cancel() was called

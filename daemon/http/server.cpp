@@ -168,7 +168,9 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket) {
     stream.expires_after(ms(config.read_timeout));
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kHeaderLimit);
-    parser.body_limit(config.max_body_bytes);
+    // No limit while the header is read, so an oversize request is still authenticated first
+    // (and gets 401 rather than 413); the limit applies from the body on.
+    parser.body_limit(boost::none);
     auto [header_error, header_bytes] =
         co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
     (void)header_bytes;
@@ -204,6 +206,7 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket) {
       co_await write(stream, *early, false, route, started);
       break;
     }
+    parser.body_limit(config.max_body_bytes);
     if (auto expect = request.header("expect"); expect && lower(*expect) == "100-continue") {
       bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
       stream.expires_after(ms(config.write_timeout));

@@ -6,6 +6,12 @@
 //
 // Waits: after an empty page, poll_interval; on 429, until x-ratelimit-reset (epoch seconds);
 // on 5xx, timeouts and connection errors, exponential backoff with full jitter (1 s .. 5 min).
+// Rejected client credentials (401/403 from /oauth/token) make running() false and are retried
+// every 5 minutes. PollerTimings shrinks these waits in tests.
+//
+// Without a stored checkpoint it starts per config.start: now / look_back forge a start id
+// ("900" + UTC YYYYMMDDhhmmss + 39 zeros) and persist it before the first request; beginning
+// reads the oldest page with a date-sorted search, then continues from its last id.
 //
 // Runs as a coroutine on the daemon's io_context; start(), stop() and the accessors must be
 // called on that io_context's thread. Owns its HttpClient and EventParser; the sink and metrics
@@ -22,19 +28,19 @@
 #include "daemon/config/config.hpp"
 #include "daemon/ingest_sink.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/sources/poller_support.hpp"  // WallClock, PollerTimings
 
 namespace authcorrd {
 
 // Checkpoint name under which the Auth0 poller keeps its last log_id.
 inline constexpr const char* kAuth0CheckpointName = "auth0.logs";
 
-// Wall clock (ms since epoch); injectable for tests.
-using WallClock = std::function<TimeMs()>;
-
 class Auth0Poller {
  public:
+  // `clock` gives "now" for the start position and rate-limit reset arithmetic; waits use the
+  // io_context's steady timers.
   Auth0Poller(boost::asio::any_io_executor executor, Auth0PullConfig config, EventBatchSink& sink,
-              DaemonMetrics& metrics, WallClock clock);
+              DaemonMetrics& metrics, WallClock clock, PollerTimings timings = {});
   ~Auth0Poller();
   Auth0Poller(const Auth0Poller&) = delete;
   Auth0Poller& operator=(const Auth0Poller&) = delete;

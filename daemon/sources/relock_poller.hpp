@@ -1,9 +1,11 @@
 // Pulls Relock events from the configurable events endpoint (contract in
-// docs/relock-pull.md): GET <events_url>?cursor=<cursor>&limit=N with
+// docs/relock-pull.md): GET <events_url>?limit=100[&cursor=<cursor>] with
 // "Authorization: Bearer <api key>", answered by
-// {"data": [{"event": ..., "data": {...}}, ...], "next_cursor": "..."}. Items are parsed like
-// webhooks and handed to the EventBatchSink together with the new cursor, so the cursor
-// advances only once the items are journaled. Same waits and backoff as the Auth0 poller.
+// {"data": [{"event": ..., "data": {...}}, ...], "next_cursor": "...", "has_more": bool}.
+// Items are parsed like webhooks and handed to the EventBatchSink together with the new
+// cursor, so the cursor advances only once the items are journaled. has_more asks again at
+// once, otherwise poll_interval. A 401 (wrong API key) makes running() false, retried every
+// 5 minutes; 429 honours Retry-After or x-ratelimit-reset. Same backoff as the Auth0 poller.
 //
 // Threading and ownership as Auth0Poller.
 #pragma once
@@ -16,7 +18,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/ingest_sink.hpp"
 #include "daemon/metrics.hpp"
-#include "daemon/sources/auth0_poller.hpp"  // WallClock
+#include "daemon/sources/poller_support.hpp"  // WallClock, PollerTimings
 
 namespace authcorrd {
 
@@ -25,7 +27,7 @@ inline constexpr const char* kRelockCheckpointName = "relock.events";
 class RelockPoller {
  public:
   RelockPoller(boost::asio::any_io_executor executor, RelockConfig config, EventBatchSink& sink,
-               DaemonMetrics& metrics, WallClock clock);
+               DaemonMetrics& metrics, WallClock clock, PollerTimings timings = {});
   ~RelockPoller();
   RelockPoller(const RelockPoller&) = delete;
   RelockPoller& operator=(const RelockPoller&) = delete;

@@ -102,6 +102,8 @@ class Store {
   // authentication.failed / device.revoked) is kept while it is dated at or after
   // `baseline_cutoff`, because last-known IP, user agent and device trust reach back that far.
   // Alerts recorded before `alert_cutoff` are deleted too. Returns the journal rows deleted.
+  // Cost follows what changed since the previous prune (daemon/store/prune.hpp); if `cutoff`
+  // ever moves backwards, a superseded baseline may be kept until `baseline_cutoff` passes it.
   std::size_t prune(TimeMs cutoff, TimeMs baseline_cutoff, TimeMs alert_cutoff);
 
   StoreCounts counts() const;
@@ -109,6 +111,7 @@ class Store {
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
+  Impl& impl() const;  // throws StoreError on a moved-from Store
   std::unique_ptr<Impl> impl_;
 };
 

@@ -26,7 +26,8 @@ export async function waitFor(what, predicate, timeoutMs = 15000, intervalMs = 5
   while (Date.now() < deadline) {
     try {
       last = await predicate();
-      if (last) return last;
+      // An empty array means "not yet", like false.
+      if (last && !(Array.isArray(last) && last.length === 0)) return last;
     } catch (error) {
       last = error;
     }
