@@ -9,6 +9,7 @@
 // pointing elsewhere is ignored), and neither the token, the client secret nor event contents
 // are ever logged.
 #include "daemon/sources/auth0_poller.hpp"
+#include "daemon/log.hpp"
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -386,7 +387,7 @@ void Auth0Poller::start() {
     try {
       std::rethrow_exception(error);
     } catch (const std::exception& e) {
-      fmt::print(stderr, "authcorrd: auth0 poller: stopped by an unexpected error: {}\n", e.what());
+      log_error("auth0 poller: stopped by an unexpected error: {}", e.what());
     }
   });
 }

@@ -2,6 +2,8 @@
 // PollerCore loop state. Asio timers only; no Beast here, so this stays quick to compile.
 #include "daemon/sources/poller_support.hpp"
 
+#include "daemon/log.hpp"
+
 #include <fmt/format.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -188,7 +190,7 @@ net::awaitable<bool> PollerCore::sleep(TimeMs ms) {
 }
 
 void PollerCore::log(std::string_view message) const {
-  fmt::print(stderr, "authcorrd: {} poller: {}\n", name_, message);
+  log_warn("{} poller: {}", name_, message);
 }
 
 void PollerCore::succeeded(std::string_view outcome) {

@@ -6,6 +6,7 @@
 // checkpoint and moves only in the same sink.accept() call that journals the page's events.
 // The API key is sent only to events_url and never logged; neither are event contents.
 #include "daemon/sources/relock_poller.hpp"
+#include "daemon/log.hpp"
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -235,8 +236,7 @@ void RelockPoller::start() {
     try {
       std::rethrow_exception(error);
     } catch (const std::exception& e) {
-      fmt::print(stderr, "authcorrd: relock poller: stopped by an unexpected error: {}\n",
-                 e.what());
+      log_error("relock poller: stopped by an unexpected error: {}", e.what());
     }
   });
 }
