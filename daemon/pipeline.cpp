@@ -17,7 +17,8 @@ IngestPipeline::IngestPipeline(Store& store, std::vector<std::unique_ptr<AlertSi
       metrics_(metrics),
       clock_(std::move(clock)),
       options_(options),
-      correlator_(options.params) {}
+      correlator_(options.params),
+      sink_failing_(sinks_.size(), false) {}
 
 IngestPipeline::~IngestPipeline() = default;
 
@@ -61,9 +62,10 @@ RebuildReport IngestPipeline::rebuild() {
 BatchOutcome IngestPipeline::accept(std::span<const Event> events,
                                     const std::optional<Checkpoint>& checkpoint) {
   const TimeMs now = clock_();
-  advance_to(now);
   const auto started = std::chrono::steady_clock::now();
   const JournalResult journaled = store_.journal(events, now, checkpoint);
+  // Only after the journal took the batch: a rejected batch leaves the index untouched.
+  advance_to(now);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_.update_store(StoreCounts{}, seconds);
@@ -138,16 +140,36 @@ std::size_t IngestPipeline::handle_alerts(std::vector<Alert>& alerts, TimeMs now
 }
 
 bool IngestPipeline::deliver(const AlertMessage& message, bool check_holds) {
+  // Sinks that already took this alert in this process (an earlier attempt where another sink
+  // failed) are skipped, so one failing sink never makes the others repeat an alert.
+  auto partial = partial_deliveries_.find(message.id);
+  std::vector<bool> done = partial != partial_deliveries_.end()
+                               ? partial->second
+                               : std::vector<bool>(sinks_.size(), false);
   bool all = true;
-  for (const auto& sink : sinks_) {
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    if (done[i]) continue;
+    AlertSink& sink = *sinks_[i];
     try {
-      if (check_holds && sink->holds(message.id)) continue;
-      sink->deliver(message);
+      if (!(check_holds && sink.holds(message.id))) sink.deliver(message);
+      done[i] = true;
+      if (sink_failing_[i]) {
+        sink_failing_[i] = false;
+        log_info("{} sink: delivering again", sink.kind());
+      }
     } catch (const std::exception& error) {
       all = false;
-      metrics_.sink_error(sink->kind());
-      log_error("{} sink: {}", sink->kind(), error.what());
+      metrics_.sink_error(sink.kind());
+      // Once per outage, not once per alert and retry.
+      if (!sink_failing_[i])
+        log_error("{} sink: {} (alerts are kept and retried)", sink.kind(), error.what());
+      sink_failing_[i] = true;
     }
+  }
+  if (all) {
+    if (partial != partial_deliveries_.end()) partial_deliveries_.erase(partial);
+  } else {
+    partial_deliveries_[message.id] = std::move(done);
   }
   return all;
 }

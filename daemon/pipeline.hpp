@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "correlator/correlator.hpp"
@@ -88,6 +89,9 @@ class IngestPipeline final : public EventBatchSink {
   TimeMs last_prune_ = kNoTime;
   bool undelivered_pending_ = false;
   std::vector<Alert> alert_buffer_;
+  std::vector<bool> sink_failing_;  // per sink: the last delivery failed
+  // Alert id -> which sinks took it, for alerts some sink failed to take (retried on ticks).
+  std::unordered_map<std::string, std::vector<bool>> partial_deliveries_;
 };
 
 }  // namespace authcorrd

@@ -156,6 +156,12 @@ class Daemon {
   }
 
   void begin_shutdown(int signal) {
+    if (stopping_) {
+      // A second SIGTERM/SIGINT: stop now, without waiting for requests in flight.
+      log_warn("signal {} again: stopping at once", signal);
+      io_.stop();
+      return;
+    }
     log_info("signal {}: shutting down", signal);
     sd_notify(0, "STOPPING=1");
     stopping_ = true;
@@ -164,6 +170,7 @@ class Daemon {
     if (relock_) relock_->stop();
     ticker_.cancel();
     shutdown_deadline_ = std::chrono::steady_clock::now() + kShutdownGrace;
+    wait_for_signal();
     asio::co_spawn(io_, drain(), asio::detached);
   }
 

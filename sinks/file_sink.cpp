@@ -38,12 +38,21 @@ void FileSink::deliver(const AlertMessage& alert) {
   std::string line;
   line.reserve(alert.json.size() + 1);
   line.append(alert.json).push_back('\n');
+  struct stat before {};
+  const bool sized = ::fstat(fd_, &before) == 0;
   std::size_t written = 0;
   while (written < line.size()) {
     const ssize_t n = ::write(fd_, line.data() + written, line.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw SinkError(fmt::format("cannot write alert file {}: {}", path_, std::strerror(errno)));
+      const int error = errno;
+      // Take back a partial line (disk full mid-write), so the retry does not append a whole
+      // line after half of one and holds() cannot mistake the fragment for a delivery.
+      if (written > 0 && sized) {
+        const int ignored = ::ftruncate(fd_, before.st_size);
+        (void)ignored;
+      }
+      throw SinkError(fmt::format("cannot write alert file {}: {}", path_, std::strerror(error)));
     }
     written += static_cast<std::size_t>(n);
   }
@@ -54,15 +63,22 @@ bool FileSink::holds(std::string_view alert_id) {
   if (fd < 0) return false;
   struct stat info {};
   std::string tail;
+  off_t start = 0;
   if (::fstat(fd, &info) == 0) {
-    const off_t start = std::max<off_t>(0, info.st_size - kHoldsScanBytes);
+    start = std::max<off_t>(0, info.st_size - kHoldsScanBytes);
     tail.resize(static_cast<std::size_t>(info.st_size - start));
     const ssize_t n = ::pread(fd, tail.data(), tail.size(), start);
     tail.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   }
   ::close(fd);
-  const std::string needle = fmt::format("\"id\":\"{}\"", alert_id);
-  return tail.find(needle) != std::string::npos;
+  // Only a line that starts with this id is this alert (every alert line begins {"id":...);
+  // the same text inside evidence is an event id, not a delivery.
+  const std::string needle = fmt::format("{{\"id\":\"{}\"", alert_id);
+  for (std::size_t at = tail.find(needle); at != std::string::npos;
+       at = tail.find(needle, at + 1)) {
+    if ((at == 0 && start == 0) || (at > 0 && tail[at - 1] == '\n')) return true;
+  }
+  return false;
 }
 
 void FileSink::reopen() {

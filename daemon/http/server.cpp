@@ -12,6 +12,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <exception>
@@ -31,6 +32,9 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 16 * 1024;
+// How long and how much a connection that ends with request bytes unread keeps reading them.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -82,8 +86,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   asio::awaitable<void> serve(tcp::socket socket);
   asio::awaitable<void> refuse(tcp::socket socket);
   asio::awaitable<bool> write(beast::tcp_stream& stream, const Response& response, bool keep_alive,
-                              std::string_view route,
-                              std::chrono::steady_clock::time_point started);
+                              std::string_view route, std::chrono::steady_clock::time_point started,
+                              bool head_only = false);
+  asio::awaitable<void> linger_close(beast::tcp_stream& stream);
 
   asio::io_context& io;
   ServerConfig config;
@@ -121,13 +126,32 @@ asio::awaitable<void> Server::Impl::refuse(tcp::socket socket) {
   Response response = error_response(503, "overloaded", "too many open connections");
   response.headers.emplace_back("Retry-After", "1");
   co_await write(stream, response, false, "other", std::chrono::steady_clock::now());
+  co_await linger_close(stream);
+}
+
+asio::awaitable<void> Server::Impl::linger_close(beast::tcp_stream& stream) {
+  // Closing with unread request bytes in the receive buffer makes the kernel send a reset,
+  // which can destroy the response just written before the client reads it: a 413 or 401
+  // would reach a client that is still sending as a connection error. So: send FIN, read and
+  // discard what the client still sends (bounded in time and bytes), then close.
+  auto self = shared_from_this();
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(kLingerTime);
+  std::array<char, 16 * 1024> discard{};
+  std::size_t discarded = 0;
+  while (discarded < kLingerBytes) {
+    auto [error, bytes] = co_await stream.async_read_some(asio::buffer(discard), kUseTuple);
+    if (error) break;
+    discarded += bytes;
+  }
+  stream.socket().close(ignored);
 }
 
 asio::awaitable<bool> Server::Impl::write(beast::tcp_stream& stream, const Response& response,
                                           bool keep_alive, std::string_view route,
-                                          std::chrono::steady_clock::time_point started) {
+                                          std::chrono::steady_clock::time_point started,
+                                          bool head_only) {
   bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), 11};
   message.set(bhttp::field::server, "authcorrd");
   message.set(bhttp::field::content_type, response.content_type);
@@ -138,8 +162,18 @@ asio::awaitable<bool> Server::Impl::write(beast::tcp_stream& stream, const Respo
   message.body() = response.body;
   message.prepare_payload();
   stream.expires_after(ms(config.write_timeout));
-  auto [error, bytes] = co_await bhttp::async_write(stream, message, kUseTuple);
-  (void)bytes;
+  beast::error_code error;
+  if (head_only) {
+    // HEAD: the headers a GET would get (Content-Length included), no body.
+    bhttp::response_serializer<bhttp::string_body> serializer{message};
+    auto [header_error, bytes] = co_await bhttp::async_write_header(stream, serializer, kUseTuple);
+    (void)bytes;
+    error = header_error;
+  } else {
+    auto [body_error, bytes] = co_await bhttp::async_write(stream, message, kUseTuple);
+    (void)bytes;
+    error = body_error;
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics.http_request(route, response.status, seconds);
@@ -152,20 +186,26 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket) {
   auto connection = connections.insert(connections.end(), Connection{&stream, true});
   beast::flat_buffer buffer;
   bool first = true;
+  // Set when the connection must end with the unread rest of a request still coming in.
+  bool linger = false;
   while (!stopping) {
-    // Wait for the first byte of the next request: the idle (keep-alive) deadline.
+    // A new connection must deliver its first request within read_timeout of connecting; a
+    // kept-alive one may wait idle_timeout for the first byte of the next request, which then
+    // must be complete within read_timeout.
     connection->idle = true;
-    if (buffer.size() == 0) {
-      stream.expires_after(ms(first ? config.read_timeout : config.idle_timeout));
-      auto [error, bytes] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
-      if (error) break;
-      buffer.commit(bytes);
+    if (first) {
+      stream.expires_after(ms(config.read_timeout));
+    } else {
+      if (buffer.size() == 0) {
+        stream.expires_after(ms(config.idle_timeout));
+        auto [error, bytes] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
+        if (error) break;
+        buffer.commit(bytes);
+      }
+      stream.expires_after(ms(config.read_timeout));
     }
-    connection->idle = false;
     first = false;
 
-    // The whole request must now arrive within read_timeout.
-    stream.expires_after(ms(config.read_timeout));
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kHeaderLimit);
     // No limit while the header is read, so an oversize request is still authenticated first
@@ -174,12 +214,21 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket) {
     auto [header_error, header_bytes] =
         co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
     (void)header_bytes;
+    connection->idle = false;
     const auto started = std::chrono::steady_clock::now();
     if (header_error) {
-      if (header_error != beast::error::timeout && header_error != bhttp::error::end_of_stream &&
-          header_error != asio::error::operation_aborted) {
+      if (header_error == bhttp::error::header_limit) {
+        co_await write(stream,
+                       error_response(431, "headers_too_large",
+                                      fmt::format("request headers over {} bytes", kHeaderLimit)),
+                       false, "other", started);
+        linger = true;
+      } else if (header_error != beast::error::timeout &&
+                 header_error != bhttp::error::end_of_stream &&
+                 header_error != asio::error::operation_aborted) {
         co_await write(stream, error_response(400, "bad_request", header_error.message()), false,
                        "other", started);
+        linger = true;
       }
       break;
     }
@@ -204,6 +253,7 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket) {
     if (early) {
       // The body stays unread, so the connection cannot carry another request.
       co_await write(stream, *early, false, route, started);
+      linger = !parser.is_done();
       break;
     }
     parser.body_limit(config.max_body_bytes);
@@ -224,9 +274,11 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket) {
             error_response(413, "body_too_large",
                            fmt::format("request body over {} bytes", config.max_body_bytes)),
             false, route, started);
+        linger = true;
       } else if (body_error != beast::error::timeout) {
         co_await write(stream, error_response(400, "bad_request", body_error.message()), false,
                        route, started);
+        linger = true;
       }
       break;
     }
@@ -243,11 +295,17 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket) {
       response = error_response(500, "internal_error", "the request could not be processed");
     }
     const bool again = keep_alive && !stopping;
-    if (!co_await write(stream, response, again, route, started) || !again) break;
+    const bool head_only = request.method == "HEAD";
+    if (!co_await write(stream, response, again, route, started, head_only) || !again) break;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  // Off the list first: shutdown() must not cancel a connection that is only lingering.
   connections.erase(connection);
+  if (linger) {
+    co_await linger_close(stream);
+  } else {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
 }
 
 Server::Server(asio::io_context& io, ServerConfig config, Handler& handler, DaemonMetrics& metrics)

@@ -3,6 +3,7 @@
 #include "daemon/sources/poller_support.hpp"
 
 #include "daemon/log.hpp"
+#include "sinks/alert_json.hpp"
 
 #include <fmt/format.h>
 
@@ -103,33 +104,7 @@ std::string_view outcome_of(http::ClientError error) noexcept {
 std::string json_quote(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 2);
-  out.push_back('"');
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
+  append_json_string(out, text);
   return out;
 }
 

@@ -231,6 +231,44 @@ test('unknown paths are 404, wrong methods 405, and /healthz /readyz /metrics an
   assert.ok(!daemon.log().includes(TOKEN) && !daemon.log().includes(SECRET), 'a secret reached the log');
 });
 
+// Raw HTTP on one connection; resolves with everything the server sent until it closed.
+function rawExchange(text, { waitMs = 500 } = {}) {
+  const url = new URL(daemon.url);
+  return new Promise((resolve, reject) => {
+    let received = '';
+    const socket = net.connect(Number(url.port), url.hostname, () => socket.write(text));
+    socket.on('data', (chunk) => { received += chunk; });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+    setTimeout(() => socket.end(), waitMs);
+  });
+}
+
+test('HEAD gets the headers and no body, so the next response on the connection is intact', async () => {
+  const reply = await rawExchange('HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  const responses = reply.split('HTTP/1.1 ');
+  assert.equal(responses.length, 3, reply);
+  assert.match(responses[1], /^200 OK\r\n/);
+  assert.match(responses[1], /Content-Length: 15\r\n/i);
+  assert.ok(responses[1].endsWith('\r\n\r\n'), 'HEAD response carried a body');
+  assert.match(responses[2], /\{"status":"ok"\}$/);
+});
+
+test('a client still sending a huge body gets its 401 or 413, not a reset', async () => {
+  const huge = Buffer.alloc(20 * 1024 * 1024, 0x20);
+  for (const [token, status] of [['wrong-token', 401], [TOKEN, 413]]) {
+    const response = await fetch(daemon.url + '/ingest/auth0', {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: huge,
+    });
+    assert.equal(response.status, status);
+  }
+});
+
+test('oversized request headers get 431', async () => {
+  const reply = await rawExchange(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
+  assert.match(reply, /^HTTP\/1.1 431 /);
+});
+
 test('keep-alive: one connection carries several requests', async () => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const sockets = new Set();

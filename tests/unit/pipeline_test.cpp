@@ -191,6 +191,55 @@ TEST_CASE("a failed delivery is retried on the next tick, and after a restart") 
   CHECK(after.store.counts().undelivered_alerts == 0);
 }
 
+TEST_CASE("one failing sink never makes the others repeat an alert") {
+  TempDir dir;
+  TimeMs clock = kT0 + kMinuteMs;
+  std::vector<AlertMessage> healthy_got;
+  std::vector<AlertMessage> broken_got;
+  bool healthy_fails = false;
+  bool broken_fails = true;
+  DaemonMetrics metrics;
+  Store store = Store::open((dir.path / "state.db").string());
+  std::vector<std::unique_ptr<AlertSink>> sinks;
+  sinks.push_back(std::make_unique<RecordingSink>(healthy_got, healthy_fails));
+  sinks.push_back(std::make_unique<RecordingSink>(broken_got, broken_fails));
+  IngestPipeline pipeline(
+      store, std::move(sinks), metrics, [&clock] { return clock; },
+      PipelineOptions{.params = testing::without_risk_alerts()});
+  pipeline.accept(std::vector<Event>{fp(1, kT0), fp(2, kT0 + 1), fp(3, kT0 + 2), fp(4, kT0 + 3)},
+                  std::nullopt);
+  for (int tick = 0; tick < 5; ++tick) {
+    clock += kSecondMs;
+    pipeline.tick();
+  }
+  CHECK(healthy_got.size() == 1);
+  CHECK(broken_got.empty());
+  CHECK(store.counts().undelivered_alerts == 1);
+  broken_fails = false;
+  clock += kSecondMs;
+  pipeline.tick();
+  CHECK(broken_got.size() == 1);
+  CHECK(healthy_got.size() == 1);
+  CHECK(store.counts().undelivered_alerts == 0);
+}
+
+TEST_CASE("the file sink recognizes its own lines only, not ids inside evidence") {
+  TempDir dir;
+  const std::string path = (dir.path / "alerts.jsonl").string();
+  FileSink file(path);
+  const std::string alert = "0123456789abcdef0123456789abcdef";
+  const std::string other = "fedcba9876543210fedcba9876543210";
+  file.deliver(AlertMessage{other,
+                            "x",
+                            "high",
+                            R"({"id":")" + other + R"(","evidence":[{"id":")" + alert + R"("}]})",
+                            {}});
+  CHECK(file.holds(other));
+  CHECK_FALSE(file.holds(alert));
+  file.deliver(AlertMessage{alert, "x", "high", R"({"id":")" + alert + R"("})", {}});
+  CHECK(file.holds(alert));
+}
+
 TEST_CASE("the file sink is not written twice when the crash came after writing") {
   TempDir dir;
   const auto alerts_path = dir.path / "alerts.jsonl";
