@@ -379,17 +379,7 @@ Auth0Poller::~Auth0Poller() {
 }
 
 void Auth0Poller::start() {
-  if (impl_->core.started() || impl_->core.stopped()) return;
-  impl_->core.mark_started();
-  impl_->core.set_status("starting");
-  net::co_spawn(impl_->executor, Impl::run(impl_), [](std::exception_ptr error) {
-    if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      log_error("auth0 poller: stopped by an unexpected error: {}", e.what());
-    }
-  });
+  impl_->core.launch(Impl::run(impl_));
 }
 
 void Auth0Poller::stop() {

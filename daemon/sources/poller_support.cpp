@@ -2,6 +2,10 @@
 // PollerCore loop state. Asio timers only; no Beast here, so this stays quick to compile.
 #include "daemon/sources/poller_support.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+
+#include <exception>
+
 #include "daemon/log.hpp"
 #include "sinks/alert_json.hpp"
 
@@ -162,6 +166,21 @@ net::awaitable<bool> PollerCore::sleep(TimeMs ms) {
   auto [ec] = co_await timer_.async_wait(net::as_tuple(net::use_awaitable));
   (void)ec;  // cancelled only by stop(), which the flag reports
   co_return !stopped_;
+}
+
+void PollerCore::launch(boost::asio::awaitable<void> loop) {
+  if (started_ || stopped_) return;
+  started_ = true;
+  status_ = "starting";
+  boost::asio::co_spawn(
+      timer_.get_executor(), std::move(loop), [name = name_](std::exception_ptr error) {
+        if (!error) return;
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          log_error("{} poller: stopped by an unexpected error: {}", name, e.what());
+        }
+      });
 }
 
 void PollerCore::log(std::string_view message) const {

@@ -88,6 +88,9 @@ class PollerCore {
   TimeMs now() const { return clock_(); }
   DaemonMetrics& metrics() noexcept { return metrics_; }
 
+  // Starts the poller's loop as a coroutine on the executor, once; an exception that escapes
+  // the loop is logged (the poller then stays stopped).
+  void launch(boost::asio::awaitable<void> loop);
   void mark_started() noexcept { started_ = true; }
   bool started() const noexcept { return started_; }
   void stop();
