@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -275,6 +276,116 @@ TEST_CASE("journal_keep covers the longest window twice plus lateness and source
   CorrelatorParams params;
   CHECK(IngestPipeline::journal_keep(params) ==
         2 * (params.failure_window + params.allowed_lateness) + params.max_source_lag);
+}
+
+}  // namespace authcorrd
+
+namespace authcorrd {
+namespace {
+
+// A random day of traffic for a few users, in arrival order: batches with their arrival time.
+struct Arrival {
+  TimeMs at = 0;
+  std::vector<Event> batch;
+};
+
+std::vector<Arrival> random_traffic(std::uint32_t seed) {
+  std::uint32_t state = seed;
+  auto next = [&state](std::uint32_t bound) {
+    state = state * 1664525u + 1013904223u;
+    return (state >> 8) % bound;
+  };
+  static const char* const kIps[] = {"198.51.100.1", "198.51.100.2", "203.0.113.9"};
+  static const char* const kAgents[] = {"UA-1", "UA-2"};
+  std::vector<Arrival> arrivals;
+  TimeMs at = kT0;
+  int id = 0;
+  for (int b = 0; b < 400; ++b) {
+    at += static_cast<TimeMs>(next(90)) * kSecondMs;
+    Arrival arrival{at, {}};
+    const std::uint32_t size = 1 + next(4);
+    for (std::uint32_t i = 0; i < size; ++i) {
+      const std::string user = "auth0|u" + std::to_string(next(5));
+      // Mostly recent, sometimes minutes late, now and then beyond the allowed lateness.
+      const TimeMs lateness = next(10) == 0 ? 15 * kMinuteMs : next(4) * kMinuteMs;
+      const TimeMs time = at - lateness - static_cast<TimeMs>(next(1000));
+      const std::string ip = kIps[next(3)];
+      const std::string agent = kAgents[next(2)];
+      const std::string event_id = "e" + std::to_string(id++);
+      switch (next(6)) {
+        case 0:
+          arrival.batch.push_back(auth0("s", time, user, event_id, ip, agent));
+          break;
+        case 1:
+        case 2:
+          arrival.batch.push_back(auth0("fp", time, user, event_id, ip, agent));
+          break;
+        case 3:
+          arrival.batch.push_back(
+              relock("authentication.success", time, user, event_id, ip, agent));
+          break;
+        case 4:
+          arrival.batch.push_back(relock("authentication.failed", time, user, event_id, ip, agent));
+          break;
+        default:
+          arrival.batch.push_back(relock("session.created", time, user, event_id, ip, agent,
+                                         "dev-1", "sess-" + std::to_string(next(3))));
+      }
+    }
+    // At-least-once delivery: now and then a batch arrives twice.
+    arrivals.push_back(arrival);
+    if (next(8) == 0) {
+      arrival.at += kSecondMs;
+      arrivals.push_back(arrival);
+    }
+  }
+  return arrivals;
+}
+
+// Feeds the traffic through pipelines on one state file, restarting (destroy, open, rebuild)
+// before every arrival whose index is in `restarts`; returns every delivered alert id in order.
+std::vector<std::string> run_with_restarts(const std::vector<Arrival>& traffic,
+                                           const std::set<std::size_t>& restarts) {
+  TempDir dir;
+  TimeMs clock = kT0;
+  std::vector<AlertMessage> delivered;
+  bool fail = false;
+  auto daemon =
+      std::make_unique<Daemon>(dir.path / "state.db", clock, delivered, fail, CorrelatorParams{});
+  for (std::size_t i = 0; i < traffic.size(); ++i) {
+    clock = traffic[i].at;
+    if (restarts.count(i) != 0) {
+      daemon.reset();
+      daemon = std::make_unique<Daemon>(dir.path / "state.db", clock, delivered, fail,
+                                        CorrelatorParams{});
+      daemon->pipeline->rebuild();
+    }
+    daemon->pipeline->tick();
+    daemon->pipeline->accept(traffic[i].batch, std::nullopt);
+  }
+  std::vector<std::string> ids;
+  for (const AlertMessage& message : delivered)
+    ids.push_back(message.id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("restarts at random points deliver exactly the alerts of an uninterrupted run") {
+  for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+    CAPTURE(seed);
+    const std::vector<Arrival> traffic = random_traffic(seed);
+    const std::vector<std::string> uninterrupted = run_with_restarts(traffic, {});
+    REQUIRE(uninterrupted.size() >= 5);
+    std::set<std::size_t> restarts;
+    for (std::size_t i = seed; i < traffic.size(); i += 17 + seed * 5)
+      restarts.insert(i);
+    const std::vector<std::string> restarted = run_with_restarts(traffic, restarts);
+    const std::set<std::string> unique(restarted.begin(), restarted.end());
+    CHECK(unique.size() == restarted.size());  // no id twice
+    CHECK(std::multiset<std::string>(restarted.begin(), restarted.end()) ==
+          std::multiset<std::string>(uninterrupted.begin(), uninterrupted.end()));
+  }
 }
 
 }  // namespace authcorrd
