@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <boost/algorithm/string/case_conv.hpp>
 
 #include <algorithm>
 #include <array>
@@ -25,13 +26,6 @@ constexpr std::string_view kMetricsRoute = "/metrics";
 constexpr std::string_view kHealthRoute = "/healthz";
 constexpr std::string_view kReadyRoute = "/readyz";
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // "application/json; charset=utf-8" -> "application/json".
 std::string media_type(std::string_view content_type) {
   std::string_view type = content_type.substr(0, content_type.find(';'));
@@ -41,7 +35,7 @@ std::string media_type(std::string_view content_type) {
   while (!type.empty() && std::isspace(static_cast<unsigned char>(type.front()))) {
     type.remove_prefix(1);
   }
-  return lower(type);
+  return boost::algorithm::to_lower_copy(std::string(type));
 }
 
 // Log Streams let the operator pick the content type; these are what JSON array, JSON lines
@@ -76,7 +70,9 @@ http::Response unauthorized(std::string_view message, bool bearer) {
 // The presented bearer token, or empty when the header is missing or not "Bearer <token>".
 std::string_view bearer_token(const http::Request& request) {
   const auto header = request.header("authorization");
-  if (!header || header->size() < 7 || lower(header->substr(0, 7)) != "bearer ") return {};
+  if (!header || header->size() < 7 ||
+      boost::algorithm::to_lower_copy(std::string(header->substr(0, 7))) != "bearer ")
+    return {};
   std::string_view token = header->substr(7);
   while (!token.empty() && token.front() == ' ')
     token.remove_prefix(1);
@@ -166,7 +162,7 @@ http::Response DaemonRoutes::handle(http::Request& request, std::string_view rou
   if (route == kRelockRoute) {
     const std::string_view presented = *request.header("x-relock-signature");
     const std::string expected = hmac_sha256_hex(relock_secret_.value, request.body);
-    if (!constant_time_equal(lower(presented), expected)) {
+    if (!constant_time_equal(boost::algorithm::to_lower_copy(std::string(presented)), expected)) {
       return unauthorized("X-Relock-Signature does not match the body", false);
     }
     return ingest(request, Source::relock);

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <unistd.h>
+#include <boost/algorithm/string/case_conv.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -88,14 +89,6 @@ std::string format_duration(TimeMs duration) {
 
 namespace config_detail {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 bool is_ipv4(const std::string& host) {
   in_addr address{};
@@ -196,7 +189,7 @@ bool is_host_name(std::string_view text) {
 }
 
 bool is_loopback_host(std::string_view host) {
-  const std::string name = lower(host);
+  const std::string name = boost::algorithm::to_lower_copy(std::string(host));
   if (name == "localhost") return true;
   in_addr v4{};
   if (::inet_pton(AF_INET, name.c_str(), &v4) == 1) {
@@ -217,7 +210,9 @@ std::string check_url(std::string_view url, bool allow_query, std::string_view s
   }
   const std::size_t scheme_end = url.find("://");
   const std::string scheme =
-      scheme_end == std::string_view::npos ? std::string() : lower(url.substr(0, scheme_end));
+      scheme_end == std::string_view::npos
+          ? std::string()
+          : boost::algorithm::to_lower_copy(std::string(url.substr(0, scheme_end)));
   if (scheme != "https" && scheme != "http") {
     return "must start with https:// (or http:// for a loopback host)";
   }

@@ -10,6 +10,7 @@
 #include "daemon/http/http_client.hpp"
 
 #include <openssl/ssl.h>
+#include <boost/algorithm/string/case_conv.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -39,25 +40,6 @@ namespace {
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 // Auth0 and CDNs send a fair number of headers; Beast's 8 KiB default is too tight for comfort.
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
-
-char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    c = ascii_lower(c);
-  return out;
-}
 
 bool is_control_or_space(char c) noexcept {
   const auto u = static_cast<unsigned char>(c);
@@ -161,7 +143,9 @@ net::awaitable<Exchange> exchange(Stream& stream, beast::tcp_stream& lowest,
   auto message = parser.release();
   out.response.status = message.result_int();
   for (const auto& field : message) {
-    out.response.headers.emplace_back(lowered(field.name_string()), std::string(field.value()));
+    out.response.headers.emplace_back(
+        boost::algorithm::to_lower_copy(std::string(field.name_string())),
+        std::string(field.value()));
   }
   out.response.body = std::move(message.body());
   co_return out;
@@ -177,9 +161,9 @@ std::optional<Url> Url::parse(std::string_view text) {
   const auto scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos) return std::nullopt;
   const auto scheme = text.substr(0, scheme_end);
-  if (iequals(scheme, "https")) {
+  if (beast::iequals(scheme, "https")) {
     url.tls = true;
-  } else if (!iequals(scheme, "http")) {
+  } else if (!beast::iequals(scheme, "http")) {
     return std::nullopt;
   }
   for (char c : text) {
@@ -196,7 +180,7 @@ std::optional<Url> Url::parse(std::string_view text) {
   if (authority.front() == '[') {
     const auto close = authority.find(']');
     if (close == std::string_view::npos || close == 1) return std::nullopt;
-    url.host = lowered(authority.substr(1, close - 1));
+    url.host = boost::algorithm::to_lower_copy(std::string(authority.substr(1, close - 1)));
     const auto after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':') return std::nullopt;
@@ -204,7 +188,7 @@ std::optional<Url> Url::parse(std::string_view text) {
     }
   } else {
     const auto colon = authority.find(':');
-    url.host = lowered(authority.substr(0, colon));
+    url.host = boost::algorithm::to_lower_copy(std::string(authority.substr(0, colon)));
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
     if (url.host.empty()) return std::nullopt;
   }
@@ -240,7 +224,7 @@ std::string Url::origin() const {
 
 std::optional<std::string_view> ClientResponse::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (iequals(key, name)) return std::string_view(value);
+    if (beast::iequals(key, name)) return std::string_view(value);
   }
   return std::nullopt;
 }
@@ -558,7 +542,7 @@ std::optional<std::string> next_link(std::string_view text) {
       }
       // RFC 8288 §3.3: only the first rel parameter counts; its value is a list of relation
       // types separated by whitespace.
-      if (iequals(name, "rel") && !seen_rel) {
+      if (beast::iequals(name, "rel") && !seen_rel) {
         seen_rel = true;
         std::size_t p = 0;
         while (p < value.size()) {
@@ -567,7 +551,8 @@ std::optional<std::string> next_link(std::string_view text) {
           const std::size_t start = p;
           while (p < value.size() && value[p] != ' ' && value[p] != '\t')
             ++p;
-          if (p > start && iequals(std::string_view(value).substr(start, p - start), "next")) {
+          if (p > start &&
+              beast::iequals(std::string_view(value).substr(start, p - start), "next")) {
             is_next = true;
           }
         }

@@ -1,6 +1,7 @@
 // Beast coroutine server. Everything Beast of the server lives in this one translation unit.
 #include "daemon/http/server.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -35,13 +36,6 @@ constexpr std::size_t kHeaderLimit = 16 * 1024;
 // How long and how much a connection that ends with request bytes unread keeps reading them.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::chrono::milliseconds ms(TimeMs value) {
   return std::chrono::milliseconds(value);
@@ -240,7 +234,9 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket) {
       request.target = std::string(head.target());
       request.path = request.target.substr(0, request.target.find('?'));
       for (const auto& field : head) {
-        request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+        request.headers.emplace_back(
+            boost::algorithm::to_lower_copy(std::string(field.name_string())),
+            std::string(field.value()));
       }
     }
     std::string_view route = "other";
@@ -257,7 +253,8 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket) {
       break;
     }
     parser.body_limit(config.max_body_bytes);
-    if (auto expect = request.header("expect"); expect && lower(*expect) == "100-continue") {
+    if (auto expect = request.header("expect");
+        expect && boost::algorithm::to_lower_copy(std::string(*expect)) == "100-continue") {
       bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
       stream.expires_after(ms(config.write_timeout));
       auto [continue_error, continue_bytes] = co_await bhttp::async_write(stream, go_on, kUseTuple);

@@ -41,15 +41,12 @@ TimeMs Backoff::next() {
 }
 
 std::string forge_auth0_log_id(TimeMs utc_ms) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> when{milliseconds(utc_ms)};
-  const auto day = floor<days>(when);
-  const year_month_day date{day};
-  const hh_mm_ss<milliseconds> time{when - day};
-  return fmt::format("900{:04}{:02}{:02}{:02}{:02}{:02}{}", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                     time.hours().count(), time.minutes().count(), time.seconds().count(),
-                     std::string(39, '0'));
+  // "2024-01-01T00:00:00.000Z" -> "20240101000000": the UTC second as Auth0 ids carry it.
+  std::string id = "900";
+  for (const char c : std::string_view(format_timestamp(utc_ms)).substr(0, 19)) {
+    if (c >= '0' && c <= '9') id += c;
+  }
+  return id + std::string(39, '0');
 }
 
 std::optional<std::int64_t> parse_count(std::string_view text) {

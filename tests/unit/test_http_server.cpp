@@ -6,6 +6,7 @@
 // mutex-protected state, and the destructor, which stops the io_context and joins the thread.
 #include "test_http_server.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -38,17 +39,9 @@ namespace {
 
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
-
 bool has_header(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
-    if (lowered(key) == name) return true;
+    if (boost::algorithm::to_lower_copy(std::string(key)) == name) return true;
   }
   return false;
 }
@@ -69,7 +62,7 @@ std::string response_head(const CannedResponse& response, bool close) {
 }  // namespace
 
 std::optional<std::string> RecordedRequest::header(std::string_view name) const {
-  const auto key = lowered(name);
+  const auto key = boost::algorithm::to_lower_copy(std::string(name));
   for (const auto& [k, v] : headers) {
     if (k == key) return v;
   }
@@ -147,7 +140,9 @@ struct TestHttpServer::Impl {
       request.method = std::string(message.method_string());
       request.target = std::string(message.target());
       for (const auto& field : message) {
-        request.headers.emplace_back(lowered(field.name_string()), std::string(field.value()));
+        request.headers.emplace_back(
+            boost::algorithm::to_lower_copy(std::string(field.name_string())),
+            std::string(field.value()));
       }
       request.body = message.body();
       request.connection = connection;
