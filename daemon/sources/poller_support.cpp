@@ -42,8 +42,9 @@ TimeMs Backoff::next() {
 
 std::string forge_auth0_log_id(TimeMs utc_ms) {
   // "2024-01-01T00:00:00.000Z" -> "20240101000000": the UTC second as Auth0 ids carry it.
+  const std::string timestamp = format_timestamp(utc_ms);
   std::string id = "900";
-  for (const char c : std::string_view(format_timestamp(utc_ms)).substr(0, 19)) {
+  for (const char c : std::string_view(timestamp).substr(0, 19)) {
     if (c >= '0' && c <= '9') id += c;
   }
   return id + std::string(39, '0');
