@@ -186,12 +186,15 @@ void DaemonMetrics::update_correlator(const CorrelatorStats& stats) {
   mirror("session_evicted", stats.sessions_evicted);
 }
 
-void DaemonMetrics::update_store(const StoreCounts& counts, double journal_seconds) {
+void DaemonMetrics::update_store(const StoreCounts& counts) {
   store_gauges_->Add({{"table", "journal"}}).Set(static_cast<double>(counts.journal_rows));
   store_gauges_->Add({{"table", "alerts"}}).Set(static_cast<double>(counts.alert_rows));
   store_gauges_->Add({{"table", "alerts_undelivered"}})
       .Set(static_cast<double>(counts.undelivered_alerts));
-  if (journal_seconds >= 0) journal_duration_->Observe(journal_seconds);
+}
+
+void DaemonMetrics::observe_journal(double seconds) {
+  journal_duration_->Observe(seconds);
 }
 
 void DaemonMetrics::set_ready(bool ready) {

@@ -61,7 +61,8 @@ class DaemonMetrics {
 
   // State.
   void update_correlator(const CorrelatorStats& stats);
-  void update_store(const StoreCounts& counts, double journal_seconds);
+  void update_store(const StoreCounts& counts);
+  void observe_journal(double seconds);
   void set_ready(bool ready);
 
  private:

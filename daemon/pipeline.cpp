@@ -55,7 +55,7 @@ RebuildReport IngestPipeline::rebuild() {
   retry_undelivered();
   advance_to(now);
   metrics_.update_correlator(correlator_.stats());
-  metrics_.update_store(store_.counts(), -1);
+  metrics_.update_store(store_.counts());
   return report;
 }
 
@@ -68,7 +68,7 @@ BatchOutcome IngestPipeline::accept(std::span<const Event> events,
   advance_to(now);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  metrics_.update_store(StoreCounts{}, seconds);
+  metrics_.observe_journal(seconds);
 
   BatchOutcome outcome;
   outcome.new_events = journaled.new_events;
@@ -208,7 +208,7 @@ void IngestPipeline::tick() {
           now - std::max(options_.alert_retention, params.device_trust_ttl + 2 * keep);
       const std::size_t pruned = store_.prune(cutoff, baseline_cutoff, alert_cutoff);
       if (pruned > 0) log_debug("pruned {} journal row(s)", pruned);
-      metrics_.update_store(store_.counts(), -1);
+      metrics_.update_store(store_.counts());
     }
   } catch (const std::exception& error) {
     log_error("periodic store maintenance failed: {}", error.what());

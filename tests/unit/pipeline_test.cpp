@@ -153,6 +153,23 @@ TEST_CASE("a restart between the two halves of a 60 s pairing fires exactly once
   CHECK(count(delivered, "correlated_security_event") == 1);
 }
 
+TEST_CASE("journaling a batch does not reset the store row gauges") {
+  TempDir dir;
+  TimeMs clock = kT0 + kMinuteMs;
+  std::vector<AlertMessage> delivered;
+  bool fail = false;
+  {
+    Daemon before(dir.path / "state.db", clock, delivered, fail);
+    before.pipeline->accept(std::vector<Event>{fp(1, kT0), fp(2, kT0 + 1)}, std::nullopt);
+  }
+  Daemon after(dir.path / "state.db", clock, delivered, fail);
+  after.pipeline->rebuild();
+  after.pipeline->accept(std::vector<Event>{fp(3, kT0 + 2)}, std::nullopt);
+  const std::string text = after.metrics.serialize();
+  CHECK(text.find("authcorrd_store_rows{table=\"journal\"} 2") != std::string::npos);
+  CHECK(text.find("authcorrd_store_journal_duration_seconds_count 1") != std::string::npos);
+}
+
 TEST_CASE("a crash after journaling but before recording the alert: the rebuild delivers it") {
   TempDir dir;
   TimeMs clock = kT0 + kMinuteMs;
