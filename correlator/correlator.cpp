@@ -7,6 +7,7 @@
 #include "correlator/detections.hpp"
 #include "correlator/event_codes.hpp"
 #include "correlator/interner.hpp"
+#include "correlator/telemetry.hpp"
 #include "correlator/user_state.hpp"
 #include "correlator/user_table.hpp"
 
@@ -18,9 +19,14 @@ using detail::Record;
 using detail::UserState;
 
 struct Correlator::Impl {
-  explicit Impl(CorrelatorParams p) : params(p) {
+  explicit Impl(CorrelatorParams p)
+      : params(p),
+        trust(params.device_trust_ttl),
+        mfa(params.correlation_window, params.max_users) {
     retention = std::max(params.correlation_window, params.failure_window);
     newest_event.fill(kNever);
+    batch_now.fill(kNever);
+    batch_newest.fill(kNever);
   }
 
   CorrelatorParams params;
@@ -40,6 +46,13 @@ struct Correlator::Impl {
   std::uint32_t lru_head = kNoSlot;                            // least recently active
   std::uint32_t lru_tail = kNoSlot;                            // most recently active
   std::size_t live_symbols_at_last_compaction = 0;
+
+  // Observability only (see telemetry.hpp): nothing below is read by a detection.
+  detail::DeviceTrustGauge trust;
+  detail::MfaTracker mfa;
+  TimeMs last_mfa_prune = kNever;
+  std::array<TimeMs, kSourceCount> batch_now{};     // `now` of the source's latest batch
+  std::array<TimeMs, kSourceCount> batch_newest{};  // newest event time in that batch
 
   static std::size_t index(Source source) { return static_cast<std::size_t>(source); }
 
@@ -92,6 +105,8 @@ struct Correlator::Impl {
     lru_unlink(slot);
     UserState& user = slots[slot];
     stats.tracked_sessions -= user.sessions.size();
+    stats.indexed_events -= user.records.size();
+    trust.forget(user.devices);
     user_table.erase(user.user_hash, slot);
     --user_count;
     user = UserState{};
@@ -161,6 +176,7 @@ struct Correlator::Impl {
                                    [cutoff](const Record& r) { return r.time >= cutoff; });
     for (auto it = records.begin(); it != keep; ++it)
       fold_into_summary(user, *it);
+    stats.indexed_events -= static_cast<std::size_t>(keep - records.begin());
     records.erase(records.begin(), keep);
 
     const TimeMs alert_cutoff =
@@ -191,10 +207,12 @@ struct Correlator::Impl {
       fold_into_summary(user, records.front());
       records.erase(records.begin());
       ++stats.records_evicted;
+      --stats.indexed_events;
     }
     const auto at = std::upper_bound(records.begin(), records.end(), record.time,
                                      [](TimeMs t, const Record& r) { return t < r.time; });
     records.insert(at, std::move(record));
+    ++stats.indexed_events;
   }
 
   // --- interning with shortcuts ---------------------------------------------------------------
@@ -282,9 +300,61 @@ struct Correlator::Impl {
     ++stats.interner_compactions;
   }
 
+  // --- observability counters -----------------------------------------------------------------
+
+  // Source lag: consecutive events of a source with the same `now` form one batch.
+  void note_arrival(std::size_t source, TimeMs time, TimeMs now) {
+    if (now == kNever) return;
+    if (batch_now[source] != now) {
+      batch_now[source] = now;
+      batch_newest[source] = time;
+    } else {
+      batch_newest[source] = std::max(batch_newest[source], time);
+    }
+    stats.source_lag_ms[source] = now - batch_newest[source];
+    stats.source_lag_known[source] = true;
+  }
+
+  // MFA successes older than this precede only logins older than the Auth0 watermark, which
+  // arrive after the allowed lateness: forgetting them bounds the tracker to a few minutes.
+  TimeMs mfa_cutoff() const {
+    const TimeMs watermark = source_watermark(Source::auth0);
+    return watermark == kNever ? kNever : watermark - params.correlation_window;
+  }
+
+  void note_mfa(const Event& event) {
+    if (event.source != Source::auth0 || event.kind != EventKind::mfa || event.user_id.empty() ||
+        !detail::MfaTracker::is_mfa_success(event.type_code)) {
+      return;
+    }
+    mfa.record(Interner::hash(event.user_id), event.time, mfa_cutoff());
+  }
+
+  // Counts an event in `events` and, for a successful login, by MFA outcome. `user_hash` is
+  // the hash of the (resolved) user id when the caller has it, else 0.
+  void count_event(const Event& event, std::uint64_t& kind_count, std::uint64_t user_hash = 0) {
+    ++kind_count;
+    if (event.kind != EventKind::login_success) return;
+    bool with_mfa = false;
+    if (mfa.size() > 0 && (user_hash != 0 || !event.user_id.empty())) {
+      with_mfa =
+          mfa.used_mfa(user_hash != 0 ? user_hash : Interner::hash(event.user_id), event.time);
+    }
+    ++(with_mfa ? stats.logins_with_mfa : stats.logins_without_mfa);
+  }
+
+  void note_trust_signal(UserState& user, const Event& event) {
+    if (event.source != Source::relock || event.device_id.empty()) return;
+    const bool positive = detail::is_relock_verification(event.kind);
+    if (!positive && !detail::is_relock_negative_signal(event.kind)) return;
+    trust.signal(user.devices, Interner::hash(event.device_id), event.time, positive);
+  }
+
   void update_gauges() {
     stats.tracked_users = user_count;
     stats.interned_strings = strings.size();
+    trust.expire(newest_now);
+    stats.trusted_devices = trust.trusted();
   }
 };
 
@@ -321,20 +391,22 @@ void Correlator::ingest(const Event& event, TimeMs now, std::vector<Alert>& aler
     ++self.stats.future_events[source];
     return;
   }
+  self.note_arrival(source, event.time, now);
   self.newest_event[source] = std::max(self.newest_event[source], event.time);
   if (event.time < self.source_watermark(event.source) - self.retention) {
-    ++kind_count;
+    self.count_event(event, kind_count);
     ++self.stats.late_events[source];
     return;
   }
   if (!detail::is_retained(event.kind)) {
-    ++kind_count;
+    self.note_mfa(event);
+    self.count_event(event, kind_count);
     return;
   }
 
   const std::string_view user_id = self.resolve_user(event);
   if (user_id.empty()) {
-    ++kind_count;
+    self.count_event(event, kind_count);
     ++self.stats.unattributed_events;
     return;
   }
@@ -346,7 +418,8 @@ void Correlator::ingest(const Event& event, TimeMs now, std::vector<Alert>& aler
     ++self.stats.duplicate_events;
     return;
   }
-  ++kind_count;
+  self.count_event(event, kind_count, user.user_hash);
+  self.note_trust_signal(user, event);
   user.newest_event = std::max(user.newest_event, event.time);
 
   Record record;
@@ -419,6 +492,12 @@ void Correlator::advance(TimeMs now) {
       self.drop_user(self.lru_head);
       ++self.stats.users_expired;
     }
+  }
+  if (self.mfa.size() > 0 &&
+      (self.last_mfa_prune == kNever ||
+       self.newest_now - self.last_mfa_prune >= self.params.correlation_window)) {
+    self.mfa.prune(self.mfa_cutoff());
+    self.last_mfa_prune = self.newest_now;
   }
   self.maybe_compact();
   self.update_gauges();

@@ -107,6 +107,8 @@ RiskAssessment assess_login_risk(const DetectionContext& ctx, const UserState& u
 void score_login(DetectionContext& ctx, UserState& user, const Record& login,
                  std::string_view session_id) {
   RiskAssessment risk = assess_login_risk(ctx, user, login.time, login.ip, login.user_agent);
+  ++ctx.stats.login_risk_buckets[risk_bucket(risk.score)];
+  ctx.stats.login_risk_score_sum += risk.score;
   if (risk.level == RiskLevel::low) return;
 
   Alert alert;

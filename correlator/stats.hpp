@@ -1,5 +1,10 @@
 // Counters kept by the correlator. A plain snapshot: the daemon maps it onto Prometheus metrics
-// and `authcorrd replay --stats` prints it. Read it from the correlator's own thread.
+// (daemon/metrics.cpp, documented in docs/metrics.md) and `authcorrd replay --stats` prints it.
+// Read it from the correlator's own thread.
+//
+// Counters only grow for the life of a Correlator; gauges are current at the last
+// ingest()/advance(). Keeping them costs O(1) per event: nothing here is computed by walking the
+// index.
 #pragma once
 
 #include <array>
@@ -13,6 +18,20 @@ namespace authcorrd {
 inline constexpr std::size_t kSourceCount = 2;
 inline constexpr std::size_t kEventKindCount =
     static_cast<std::size_t>(EventKind::relock_security_alert) + 1;
+
+// Risk-score histogram of assessed logins: upper bounds 10, 20, ..., 100 (inclusive, like
+// Prometheus' "le"), plus one bucket for scores above 100.
+inline constexpr int kRiskBucketWidth = 10;
+inline constexpr std::size_t kRiskBucketBounds = 10;
+inline constexpr std::size_t kRiskBucketCount = kRiskBucketBounds + 1;
+
+// The bucket a score falls in: the first whose upper bound is at least the score.
+constexpr std::size_t risk_bucket(int score) noexcept {
+  if (score <= kRiskBucketWidth) return 0;
+  const auto index =
+      static_cast<std::size_t>((score + kRiskBucketWidth - 1) / kRiskBucketWidth) - 1;
+  return index < kRiskBucketBounds ? index : kRiskBucketBounds;
+}
 
 struct CorrelatorStats {
   // Events handed to ingest(), by source and kind, including late and unattributed ones but not
@@ -37,10 +56,46 @@ struct CorrelatorStats {
   std::array<std::uint64_t, kAlertTypeCount> alerts{};
   std::array<std::uint64_t, kAlertTypeCount> alerts_suppressed{};
 
+  // Successful Auth0 logins (the ones counted in `events`) by whether they used MFA: a Guardian
+  // MFA success (gd_auth_succeed, gd_recovery_succeed, gd_enrollment_complete) of the same user
+  // at most correlation_window before the login, in event time, that arrived before it. The
+  // two always add up to events[auth0][login_success].
+  std::uint64_t logins_with_mfa = 0;
+  std::uint64_t logins_without_mfa = 0;
+
+  // Risk scores of the logins ingest() scored (each non-late, attributed, non-duplicate Auth0
+  // login attempt): non-cumulative counts per risk_bucket(), and the sum of the scores.
+  std::array<std::uint64_t, kRiskBucketCount> login_risk_buckets{};
+  std::int64_t login_risk_score_sum = 0;
+
   // Gauges, current at the last ingest()/advance().
   std::uint64_t tracked_users = 0;
   std::uint64_t tracked_sessions = 0;
   std::uint64_t interned_strings = 0;
+  std::uint64_t indexed_events = 0;  // records held in users' time-ordered event lists
+  // (user, device) pairs whose newest Relock trust signal is a verification (authentication.
+  // success, device.registered, session.created) at most device_trust_ttl before `now`. Expiry
+  // is applied to the minute.
+  std::uint64_t trusted_devices = 0;
+
+  // Per source: `now` minus the newest event time of the latest batch, where a batch is the
+  // run of consecutive ingest() calls for that source with the same `now` (the daemon passes
+  // one arrival time per journaled batch). Future-dated events do not count. Valid once
+  // `source_lag_known` is set.
+  std::array<TimeMs, kSourceCount> source_lag_ms{};
+  std::array<bool, kSourceCount> source_lag_known{};
+
+  // Relock authentication.* events by result (derived from `events`).
+  std::uint64_t device_verifications(bool success) const noexcept {
+    const EventKind kind = success ? EventKind::relock_authentication_success
+                                   : EventKind::relock_authentication_failed;
+    return events[static_cast<std::size_t>(Source::relock)][static_cast<std::size_t>(kind)];
+  }
+  // Auth0 failed logins (f fp fu fc fco fcoa fens fepft; derived from `events`).
+  std::uint64_t login_failures() const noexcept {
+    return events[static_cast<std::size_t>(Source::auth0)]
+                 [static_cast<std::size_t>(EventKind::login_failure)];
+  }
 };
 
 }  // namespace authcorrd

@@ -15,6 +15,7 @@
 #include "correlator/event.hpp"
 #include "correlator/event_codes.hpp"
 #include "correlator/interner.hpp"
+#include "correlator/telemetry.hpp"
 
 namespace authcorrd::detail {
 
@@ -110,6 +111,9 @@ struct UserState {
   PrunedSummary pruned;
   std::vector<SessionState> sessions;
   std::vector<EmittedAlert> emitted;
+  // Newest trust signal per Relock device, for the trusted-devices gauge only (the risk score
+  // reads the records and `pruned`).
+  std::vector<DeviceTrust> devices;
   TimeMs newest_event = kNever;
   // The IP and user agent of the user's previous event, with their hashes: most events repeat
   // them, and comparing hashes held here costs no cache miss, where a string-table lookup or

@@ -7,12 +7,14 @@
 #include <exception>
 
 #include "daemon/config/config.hpp"
+#include "daemon/outbox_cli.hpp"
 #include "daemon/replay.hpp"
 #include "daemon/run.hpp"
+#include "daemon/version.hpp"
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+using authcorrd::kVersion;
 constexpr const char* kDefaultConfig = "/etc/authcorrd/authcorrd.toml";
 
 // Loads the configuration or prints every error (file:line:column: key: message) on stderr.
@@ -58,6 +60,25 @@ int main(int argc, char** argv) {
       "check-config", "Validate a configuration file; print the effective configuration");
   check_cmd->add_option("--config", config_path, "Configuration file")->capture_default_str();
 
+  authcorrd::OutboxCommand outbox;
+  CLI::App* outbox_cmd = app.add_subcommand(
+      "outbox", "Inspect and re-drive the webhook outbox and dead letters (docs/webhooks.md)");
+  outbox_cmd->require_subcommand(1);
+  outbox_cmd->add_option("--config", config_path, "Configuration file")->capture_default_str();
+  CLI::App* outbox_list = outbox_cmd->add_subcommand("list", "List pending deliveries");
+  outbox_list->add_flag("--dead", outbox.dead_letters, "List the dead letters instead");
+  outbox_list->add_flag("--json", outbox.json, "One JSON object per line");
+  CLI::App* outbox_retry = outbox_cmd->add_subcommand(
+      "retry", "Move dead letters back to the outbox (due now) and re-enable endpoints");
+  outbox_retry->add_option("--id", outbox.alert_id, "Only the dead letter of this alert id");
+  CLI::App* outbox_purge =
+      outbox_cmd->add_subcommand("purge", "Delete pending deliveries (or dead letters)");
+  outbox_purge->add_flag("--dead", outbox.dead_letters, "Delete the dead letters instead");
+  for (CLI::App* command : {outbox_list, outbox_retry, outbox_purge}) {
+    command->add_option("--sink", outbox.sink, "Only this [[sinks.webhook]] name");
+    command->add_option("--config", config_path, "Configuration file")->capture_default_str();
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -78,6 +99,14 @@ int main(int argc, char** argv) {
       if (!config) return 1;
       fmt::print("{}", authcorrd::render_effective_config(*config));
       return 0;
+    }
+    if (outbox_cmd->parsed()) {
+      const auto config = load_or_report(config_path);
+      if (!config) return 1;
+      outbox.action = outbox_retry->parsed()   ? authcorrd::OutboxCommand::Action::retry
+                      : outbox_purge->parsed() ? authcorrd::OutboxCommand::Action::purge
+                                               : authcorrd::OutboxCommand::Action::list;
+      return authcorrd::run_outbox_command(*config, outbox, stdout, stderr);
     }
     if (run_cmd->parsed()) {
       const auto config = load_or_report(config_path);

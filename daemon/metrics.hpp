@@ -6,8 +6,10 @@
 // Names follow authcorrd_<subsystem>_<what>_<unit>; counters end in _total. Label values are
 // small closed sets (source, route, status code, outcome, alert type, severity).
 //
-// prometheus-cpp counters and gauges are atomic, so any thread may update them; the daemon
-// updates them from its I/O thread.
+// prometheus-cpp counters, gauges and histograms are thread-safe, so any thread may call the
+// helpers; the daemon calls them from its I/O thread and the webhook/Alertmanager sinks from
+// theirs. update_correlator() keeps the previous snapshot behind a mutex, so concurrent calls
+// cannot double-count either. Every family is documented in docs/metrics.md.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -16,7 +18,9 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -59,13 +63,31 @@ class DaemonMetrics {
   void alert_repeated(std::size_t count);  // regenerated after a restart, already emitted
   void sink_error(std::string_view sink);  // "file" | "stdout"
 
-  // State.
+  // Webhook sinks. `sink` is the configured sink name ([a-z0-9_-]{1,64}); `result` one of
+  // delivered, failed, throttled, gone, dead_lettered. `seconds` is the attempt's duration, or
+  // negative when no attempt was timed (e.g. dead-lettered without a request).
+  void webhook_delivery(std::string_view sink, std::string_view result, double seconds);
+  void webhook_outbox(std::string_view sink, std::size_t depth, double oldest_age_seconds,
+                      std::size_t dead_letters);
+  void webhook_overflow(std::string_view sink, std::size_t count);
+  void webhook_endpoint_enabled(std::string_view sink, bool enabled);
+
+  // Alertmanager sinks.
+  void alertmanager_post(std::string_view sink, bool ok);
+  void alertmanager_active(std::string_view sink, std::size_t active);
+
+  // State. update_correlator() takes a snapshot of the correlator's stats (about once per
+  // second): gauges are set, counters and the risk histogram advance by the difference from
+  // the previous snapshot.
   void update_correlator(const CorrelatorStats& stats);
   void update_store(const StoreCounts& counts);
   void observe_journal(double seconds);
   void set_ready(bool ready);
 
  private:
+  void register_outputs(prometheus::Registry& registry);
+  void register_correlator(prometheus::Registry& registry);
+
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* http_requests_;
   prometheus::Family<prometheus::Histogram>* http_duration_;
@@ -80,8 +102,32 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Counter>* alerts_;
   prometheus::Counter* alerts_repeated_;
   prometheus::Family<prometheus::Counter>* sink_errors_;
-  prometheus::Family<prometheus::Gauge>* correlator_gauges_;
-  prometheus::Family<prometheus::Counter>* correlator_counters_;
+  prometheus::Family<prometheus::Counter>* webhook_deliveries_;
+  prometheus::Family<prometheus::Histogram>* webhook_duration_;
+  prometheus::Family<prometheus::Gauge>* webhook_outbox_depth_;
+  prometheus::Family<prometheus::Gauge>* webhook_outbox_oldest_;
+  prometheus::Family<prometheus::Gauge>* webhook_dead_letters_;
+  prometheus::Family<prometheus::Counter>* webhook_overflow_;
+  prometheus::Family<prometheus::Gauge>* webhook_enabled_;
+  prometheus::Family<prometheus::Counter>* alertmanager_posts_;
+  prometheus::Family<prometheus::Gauge>* alertmanager_active_;
+
+  // Correlator families, fed by update_correlator().
+  prometheus::Gauge* correlator_users_;
+  prometheus::Gauge* correlator_sessions_;
+  prometheus::Family<prometheus::Gauge>* index_entries_;
+  prometheus::Family<prometheus::Counter>* evictions_;
+  prometheus::Family<prometheus::Counter>* events_dropped_;
+  prometheus::Family<prometheus::Counter>* late_events_;
+  prometheus::Family<prometheus::Gauge>* source_lag_;
+  prometheus::Family<prometheus::Counter>* device_verifications_;
+  prometheus::Gauge* trusted_devices_;
+  prometheus::Family<prometheus::Counter>* logins_;
+  prometheus::Counter* login_failures_;
+  prometheus::Histogram* login_risk_;
+  std::mutex correlator_mutex_;
+  CorrelatorStats previous_;  // the snapshot of the last update_correlator()
+
   prometheus::Family<prometheus::Gauge>* store_gauges_;
   prometheus::Histogram* journal_duration_;
   prometheus::Gauge* ready_;

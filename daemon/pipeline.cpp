@@ -93,13 +93,20 @@ std::size_t IngestPipeline::handle_alerts(std::vector<Alert>& alerts, TimeMs now
   if (alerts.empty()) return 0;
   std::vector<AlertRecord> records;
   records.reserve(alerts.size());
+  std::vector<OutboxTarget> outbox;
   for (const Alert& alert : alerts) {
+    for (WebhookSender* webhook : webhooks_) {
+      if (webhook->matches(alert.type, alert.severity)) {
+        outbox.push_back(OutboxTarget{records.size(), webhook->name(), webhook->refuse_reason()});
+      }
+    }
     records.push_back(AlertRecord{alert_id(alert), std::string(to_string(alert.type)),
-                                  alert_to_json(alert), alert.event_time});
+                                  alert_to_json(alert), alert.event_time, alert.user_id});
   }
   std::vector<bool> fresh;
   try {
-    fresh = store_.record_alerts(records, now);
+    fresh = store_.record_alerts(records, now, outbox);
+    notify_webhooks(outbox, fresh);
   } catch (const std::exception& error) {
     // The events are journaled already: a restart's rebuild regenerates these alerts and
     // delivers them then. Delivering now without a record could deliver them twice.
@@ -137,6 +144,19 @@ std::size_t IngestPipeline::handle_alerts(std::vector<Alert>& alerts, TimeMs now
     }
   }
   return delivered.size();
+}
+
+void IngestPipeline::notify_webhooks(std::span<const OutboxTarget> outbox,
+                                     const std::vector<bool>& fresh) {
+  for (WebhookSender* webhook : webhooks_) {
+    std::size_t added = 0;
+    std::size_t refused = 0;
+    for (const OutboxTarget& target : outbox) {
+      if (target.sink != webhook->name() || !fresh[target.alert_index]) continue;
+      ++(target.dead_reason.empty() ? added : refused);
+    }
+    if (added > 0 || refused > 0) webhook->notify(added, refused);
+  }
 }
 
 bool IngestPipeline::deliver(const AlertMessage& message, bool check_holds) {

@@ -1,7 +1,8 @@
 // The daemon's ingest pipeline: the one place where events become alerts. Sources hand it
 // parsed batches (EventBatchSink); it journals them in the store (with the source checkpoint,
 // atomically), feeds the new ones to the correlator, records the alerts they complete under
-// their stable ids and delivers the new ones to the sinks.
+// their stable ids and delivers the new ones to the sinks: synchronously to the file and stdout
+// sinks, through the durable outbox (written in the same transaction) to webhooks.
 //
 // Restart safety: rebuild() replays the journal in arrival order with each event's recorded
 // arrival time as `now`, and correlator ticks fall on fixed boundaries of that clock both live
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "correlator/correlator.hpp"
+#include "daemon/delivery/webhook_sender.hpp"
 #include "daemon/ingest_sink.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/sources/auth0_poller.hpp"  // WallClock
@@ -62,6 +64,10 @@ class IngestPipeline final : public EventBatchSink {
   // delivery failed, refreshes gauges. Call about once per tick.
   void tick();
 
+  // The webhook endpoints: each new alert a sender matches gets a delivery in its outbox, in
+  // the transaction that records the alert. Not owned; they outlive the pipeline's use.
+  void attach_webhooks(std::vector<WebhookSender*> senders) { webhooks_ = std::move(senders); }
+
   // SIGHUP/SIGUSR1: sinks reopen their files.
   void reopen_sinks();
 
@@ -77,10 +83,12 @@ class IngestPipeline final : public EventBatchSink {
   void advance_to(TimeMs now);
   std::size_t handle_alerts(std::vector<Alert>& alerts, TimeMs now, bool rebuilding);
   bool deliver(const AlertMessage& message, bool check_holds);
+  void notify_webhooks(std::span<const OutboxTarget> outbox, const std::vector<bool>& fresh);
   void retry_undelivered();
 
   Store& store_;
   std::vector<std::unique_ptr<AlertSink>> sinks_;
+  std::vector<WebhookSender*> webhooks_;
   DaemonMetrics& metrics_;
   WallClock clock_;
   PipelineOptions options_;

@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "daemon/delivery/webhook_sender.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/log.hpp"
 #include "daemon/metrics.hpp"
@@ -82,11 +83,16 @@ class Daemon {
         pipeline_(store_, make_sinks(config.sinks), metrics_, wall_clock_ms,
                   PipelineOptions{.params = config.correlator,
                                   .alert_retention = config.store.alert_retention}),
+        webhooks_(make_webhook_senders()),
         routes_(config, pipeline_, metrics_, [this] { return readiness(); }),
         server_(io_, config.server, routes_, metrics_),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         ticker_(io_) {
     signals_.add(SIGUSR1);
+    std::vector<WebhookSender*> senders;
+    for (const auto& sender : webhooks_)
+      senders.push_back(sender.get());
+    pipeline_.attach_webhooks(std::move(senders));
   }
 
   int run() {
@@ -100,6 +106,10 @@ class Daemon {
         rebuilt.alerts_regenerated, rebuilt.alerts_delivered);
 
     server_.start();
+    for (const auto& sender : webhooks_) {
+      sender->start();
+      log_info("webhook {}: delivering from the outbox", sender->name());
+    }
     const std::uint16_t port = server_.port();
     log_info("listening on {}:{} (auth0 push {}, relock push {})", config_.server.address, port,
              config_.log_stream ? "on" : "off",
@@ -126,6 +136,22 @@ class Daemon {
   }
 
  private:
+  std::vector<std::unique_ptr<WebhookSender>> make_webhook_senders() {
+    std::vector<std::unique_ptr<WebhookSender>> senders;
+    for (const WebhookSinkConfig& sink : config_.sinks.webhooks) {
+      senders.push_back(std::make_unique<WebhookSender>(io_.get_executor(), sink, store_, metrics_,
+                                                        wall_clock_ms));
+    }
+    return senders;
+  }
+
+  bool deliveries_in_flight() const {
+    for (const auto& sender : webhooks_) {
+      if (!sender->idle()) return true;
+    }
+    return false;
+  }
+
   std::pair<bool, std::string> readiness() const {
     if (stopping_) return {false, "shutting down"};
     if (auth0_ && !auth0_->running()) return {false, "auth0 poller: " + auth0_->status()};
@@ -168,16 +194,19 @@ class Daemon {
     server_.shutdown();
     if (auth0_) auth0_->stop();
     if (relock_) relock_->stop();
+    for (const auto& sender : webhooks_)
+      sender->stop();
     ticker_.cancel();
     shutdown_deadline_ = std::chrono::steady_clock::now() + kShutdownGrace;
     wait_for_signal();
     asio::co_spawn(io_, drain(), asio::detached);
   }
 
-  // Waits for requests in flight, then stops the loop.
+  // Waits for requests and webhook deliveries in flight, then stops the loop. A delivery cut
+  // off here stays in the outbox and is sent again (same webhook-id) after the restart.
   asio::awaitable<void> drain() {
     asio::steady_timer poll(io_);
-    while (server_.open_connections() > 0 &&
+    while ((server_.open_connections() > 0 || deliveries_in_flight()) &&
            std::chrono::steady_clock::now() < shutdown_deadline_) {
       poll.expires_after(std::chrono::milliseconds(20));
       co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -186,6 +215,8 @@ class Daemon {
       log_warn("closing {} connection(s) still open after {} s", server_.open_connections(),
                kShutdownGrace.count());
     }
+    for (const auto& sender : webhooks_)
+      sender->cancel();
     pipeline_.tick();
     io_.stop();
   }
@@ -196,6 +227,7 @@ class Daemon {
   DaemonMetrics metrics_;
   Store store_;
   IngestPipeline pipeline_;
+  std::vector<std::unique_ptr<WebhookSender>> webhooks_;
   DaemonRoutes routes_;
   http::Server server_;
   asio::signal_set signals_;

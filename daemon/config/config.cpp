@@ -1,6 +1,7 @@
 // Loading the configuration: reading the file, parsing TOML, and the sections that are not
-// inputs ([log], [server], [store], [correlator], [[sinks.*]]). The input sections are in
-// config_sources.cpp, secrets in secrets.cpp, value syntax in values.cpp.
+// inputs or outputs ([log], [server], [store], [correlator]). The input sections are in
+// config_sources.cpp, [[sinks.*]] in config_sinks.cpp, secrets in secrets.cpp, value syntax in
+// values.cpp.
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -99,40 +100,6 @@ void read_correlator(Section& root, CorrelatorParams& out) {
   section.finish();
 }
 
-void read_sinks(Section& root, SinksConfig& out) {
-  Section sinks = root.get_table("sinks");
-  if (const toml::array* files = sinks.get_array_of_tables("file")) {
-    for (const toml::node& node : *files) {
-      Section entry(node.as_table(), sinks.key_path("file"), sinks.errors());
-      FileSinkConfig file;
-      const bool has_path = entry.has("path");
-      if (std::optional<std::string> path = entry.get_string("path")) {
-        if (path->empty()) {
-          entry.error("path", "must not be empty");
-        } else {
-          file.path = std::move(*path);
-        }
-      }
-      if (!has_path) {
-        entry.errors().add(entry.where(), entry.key_path("path"),
-                           "is required in every [[sinks.file]]");
-      }
-      entry.finish();
-      out.files.push_back(std::move(file));
-    }
-  }
-  if (const toml::array* stdouts = sinks.get_array_of_tables("stdout")) {
-    for (const toml::node& node : *stdouts) {
-      Section entry(node.as_table(), sinks.key_path("stdout"), sinks.errors());
-      StdoutSinkConfig sink;
-      entry.read("pretty", sink.pretty);
-      entry.finish();
-      out.stdouts.push_back(sink);
-    }
-  }
-  sinks.finish();
-}
-
 }  // namespace config_detail
 
 std::string to_string(const ConfigError& error) {
@@ -176,7 +143,7 @@ ConfigLoad parse_config(std::string_view toml_text, const std::string& source_na
   read_relock(root, config.relock, env);
   read_store(root, config.store);
   read_correlator(root, config.correlator);
-  read_sinks(root, config.sinks);
+  read_sinks(root, config.sinks, env);
   root.finish();
 
   if (!errors.empty()) return ConfigLoad{std::nullopt, errors.take()};

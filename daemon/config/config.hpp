@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "correlator/alert.hpp"
 #include "correlator/event.hpp"
 #include "correlator/params.hpp"
 
@@ -86,9 +87,54 @@ struct StdoutSinkConfig {
   bool pretty = false;  // false: one alert contract JSON line per alert
 };
 
+// Which alerts a sink takes: at least min_severity and, when `types` is not empty, one of them.
+struct AlertFilter {
+  Severity min_severity = Severity::low;
+  std::vector<AlertType> types;  // empty = every type
+  bool matches(AlertType type, Severity severity) const {
+    if (severity < min_severity) return false;
+    if (types.empty()) return true;
+    for (const AlertType wanted : types) {
+      if (wanted == type) return true;
+    }
+    return false;
+  }
+};
+
+// [[sinks.webhook]]: signed (Standard Webhooks) deliveries through the durable SQLite outbox.
+struct WebhookSinkConfig {
+  std::string name;  // unique among webhook sinks: outbox key and metric label
+  std::string url;   // https://, or http:// to a loopback host
+  // One or more "whsec_<base64>" secrets separated by whitespace; each signs every delivery
+  // (several during key rotation). Validated: base64 of 24..64 bytes.
+  Secret secret;
+  AlertFilter filter;
+  TimeMs timeout = 15 * kSecondMs;             // one delivery attempt, connect to response
+  TimeMs retry_initial = 5 * kSecondMs;        // first retry delay; doubles per attempt (jittered)
+  TimeMs retry_max_interval = 10 * kMinuteMs;  // cap of the retry delay and endpoint pause
+  TimeMs max_age = 24 * kHourMs;               // then the delivery moves to the dead letters
+  std::size_t max_outbox = 100000;             // pending deliveries kept; beyond: dead letters
+  std::string ca_file;
+};
+
+// [[sinks.alertmanager]]: POST /api/v2/alerts, re-sent while active.
+struct AlertmanagerSinkConfig {
+  std::string name;  // unique among Alertmanager sinks: metric label
+  std::string url;   // base URL, e.g. "http://127.0.0.1:9093"; the sink appends /api/v2/alerts
+  AlertFilter filter;
+  TimeMs resend_interval = 1 * kMinuteMs;  // active alerts are re-sent this often
+  TimeMs timeout = 10 * kSecondMs;
+  // generatorURL of each alert; "{id}" and "{type}" are replaced. Empty: the alert contract
+  // section of the documentation.
+  std::string generator_url;
+  std::string ca_file;
+};
+
 struct SinksConfig {
   std::vector<FileSinkConfig> files;
   std::vector<StdoutSinkConfig> stdouts;
+  std::vector<WebhookSinkConfig> webhooks;
+  std::vector<AlertmanagerSinkConfig> alertmanagers;
 };
 
 struct LogConfig {

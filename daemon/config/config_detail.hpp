@@ -130,6 +130,8 @@ bool is_host_name(std::string_view text);
 
 // Message for a file that should exist and be readable (CA bundles); empty when it is fine.
 std::string check_readable_file(const std::string& path);
+// Reads an optional `ca_file` key of `section` and checks the file is readable.
+void read_ca_file(Section& section, std::string& out);
 
 // --- sections (config_sections.cpp, config_sources.cpp) ------------------------------------------
 
@@ -137,7 +139,7 @@ void read_log(Section& root, LogConfig& out);
 void read_server(Section& root, ServerConfig& out);
 void read_store(Section& root, StoreConfig& out);
 void read_correlator(Section& root, CorrelatorParams& out);
-void read_sinks(Section& root, SinksConfig& out);
+void read_sinks(Section& root, SinksConfig& out, const EnvLookup& env);
 void read_auth0(Section& root, Config& out, const EnvLookup& env);
 void read_relock(Section& root, RelockConfig& out, const EnvLookup& env);
 

@@ -12,17 +12,6 @@ constexpr TimeMs kMinPollInterval = 100;
 constexpr TimeMs kMaxPollInterval = kDayMs;
 constexpr TimeMs kMaxRequestTimeout = kHourMs;
 
-void read_ca_file(Section& section, std::string& out) {
-  std::optional<std::string> path = section.get_string("ca_file");
-  if (!path || path->empty()) return;
-  std::string problem = check_readable_file(*path);
-  if (!problem.empty()) {
-    section.error("ca_file", fmt::format("CA bundle: {}", problem));
-    return;
-  }
-  out = std::move(*path);
-}
-
 void read_start(Section& section, StartPosition& out) {
   std::optional<std::string> text = section.get_string("start");
   if (!text) return;
@@ -57,6 +46,17 @@ bool has_pull_keys(const Section& auth0) {
 }
 
 }  // namespace
+
+void read_ca_file(Section& section, std::string& out) {
+  std::optional<std::string> path = section.get_string("ca_file");
+  if (!path || path->empty()) return;
+  std::string problem = check_readable_file(*path);
+  if (!problem.empty()) {
+    section.error("ca_file", fmt::format("CA bundle: {}", problem));
+    return;
+  }
+  out = std::move(*path);
+}
 
 void read_auth0(Section& root, Config& out, const EnvLookup& env) {
   Section auth0 = root.get_table("auth0");

@@ -71,6 +71,14 @@ class Writer {
     out_ += fmt::format("{} = {}\n", key, value ? "true" : "false");
   }
   void duration(std::string_view key, TimeMs value) { string(key, format_duration(value)); }
+  void filter(const AlertFilter& filter) {
+    string("min_severity", to_string(filter.min_severity));
+    std::string types;
+    for (const AlertType type : filter.types) {
+      types += fmt::format("{}{}", types.empty() ? "" : ", ", quote(to_string(type)));
+    }
+    out_ += fmt::format("types = [{}]{}\n", types, filter.types.empty() ? "  # every type" : "");
+  }
   // The value never reaches the output; only whether there is one and where it came from.
   void secret(std::string_view key, const Secret& secret, std::string_view when_empty) {
     if (secret.empty()) {
@@ -197,9 +205,34 @@ std::string render_effective_config(const Config& config) {
     w.array_entry("sinks.stdout");
     w.boolean("pretty", sink.pretty);
   }
-  if (config.sinks.files.empty() && config.sinks.stdouts.empty()) {
+  for (const WebhookSinkConfig& sink : config.sinks.webhooks) {
+    w.array_entry("sinks.webhook");
+    w.string("name", sink.name);
+    w.string("url", sink.url);
+    w.secret("secret", sink.secret, "not set");
+    w.filter(sink.filter);
+    w.duration("timeout", sink.timeout);
+    w.duration("retry_initial", sink.retry_initial);
+    w.duration("retry_max_interval", sink.retry_max_interval);
+    w.duration("max_age", sink.max_age);
+    w.integer("max_outbox", static_cast<long long>(sink.max_outbox));
+    w.string("ca_file", sink.ca_file);
+  }
+  for (const AlertmanagerSinkConfig& sink : config.sinks.alertmanagers) {
+    w.array_entry("sinks.alertmanager");
+    w.string("name", sink.name);
+    w.string("url", sink.url);
+    w.filter(sink.filter);
+    w.duration("resend_interval", sink.resend_interval);
+    w.duration("timeout", sink.timeout);
+    w.string("generator_url", sink.generator_url);
+    w.string("ca_file", sink.ca_file);
+  }
+  const SinksConfig& sinks = config.sinks;
+  if (sinks.files.empty() && sinks.stdouts.empty() && sinks.webhooks.empty() &&
+      sinks.alertmanagers.empty()) {
     w.blank_line();
-    w.line_comment("No [[sinks.file]] or [[sinks.stdout]] configured.");
+    w.line_comment("No [[sinks.*]] configured: alerts are recorded in the store only.");
   }
   return w.take();
 }

@@ -85,7 +85,47 @@ CREATE INDEX alerts_recorded_at ON alerts (recorded_at);
 -- The outbox query reads only undelivered alerts, normally none or a handful.
 CREATE INDEX alerts_undelivered ON alerts (recorded_at) WHERE delivered = 0;
 )sql";
-  return {fmt::format(fmt::runtime(kVersion1), baseline_kinds_sql())};
+  // 1 -> 2: the webhook outbox (docs/webhooks.md).
+  //  - AUTOINCREMENT so a seq is never reused: a dead letter keeps its seq and goes back to the
+  //    outbox under it (`authcorrd outbox retry`), in its original place in the user's order.
+  //  - The body is stored with the delivery (not joined from alerts) so that pruning alerts can
+  //    never take a pending delivery's body away.
+  constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE webhook_outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  sink TEXT NOT NULL,
+  alert_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  UNIQUE (sink, alert_id)
+) STRICT;
+-- The head of each user's queue, and the due scan.
+CREATE INDEX webhook_outbox_user ON webhook_outbox (sink, user_id, seq);
+CREATE INDEX webhook_outbox_due ON webhook_outbox (sink, next_attempt_at);
+CREATE TABLE webhook_dead_letters (
+  seq INTEGER PRIMARY KEY,
+  sink TEXT NOT NULL,
+  alert_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  dead_at INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  UNIQUE (sink, alert_id)
+) STRICT;
+CREATE INDEX webhook_dead_letters_age ON webhook_dead_letters (dead_at);
+CREATE TABLE webhook_endpoints (
+  sink TEXT PRIMARY KEY NOT NULL,
+  disabled_at INTEGER NOT NULL,
+  reason TEXT NOT NULL
+) STRICT;
+)sql";
+  return {fmt::format(fmt::runtime(kVersion1), baseline_kinds_sql()), std::string(kVersion2)};
 }
 
 struct Identity {

@@ -17,7 +17,7 @@ namespace authcorrd::store_schema {
 inline constexpr std::int32_t kApplicationId = 0x41434F52;
 
 // PRAGMA user_version written by this build. Bump it with a new entry in the migration list.
-inline constexpr std::int64_t kSchemaVersion = 1;
+inline constexpr std::int64_t kSchemaVersion = 2;
 
 // Kinds whose newest row per user survives pruning until the baseline cutoff: they carry the
 // last-known IP / user agent and the device-trust state that detections compare against.

@@ -13,6 +13,7 @@
 #include "daemon/store/prune.hpp"
 #include "daemon/store/schema.hpp"
 #include "daemon/store/sqlite.hpp"
+#include "daemon/store/store_impl.hpp"
 
 namespace authcorrd {
 
@@ -52,18 +53,6 @@ constexpr std::string_view kJournalColumns =
     "geo_country, reason, alert_type, description, session_expires_at";
 static_assert(std::count(kJournalColumns.begin(), kJournalColumns.end(), ',') + 1 == kColumnCount,
               "kJournalColumns and Column must list the same columns");
-
-std::string insert_event_sql() {
-  std::string placeholders;
-  for (int i = 1; i <= kColumnCount; ++i) {
-    placeholders += fmt::format("{}?{}", i == 1 ? "" : ", ", i);
-  }
-  // DO NOTHING only for the (source, source_id) conflict: unlike INSERT OR IGNORE it does not
-  // also swallow NOT NULL or type violations, which would be bugs worth an error.
-  return fmt::format(
-      "INSERT INTO journal ({}) VALUES ({}) ON CONFLICT (source, source_id) DO NOTHING",
-      kJournalColumns, placeholders);
-}
 
 std::optional<EventKind> kind_from_name(std::string_view name) noexcept {
   for (std::size_t i = 0; i < kEventKindCount; ++i) {
@@ -183,59 +172,21 @@ std::size_t to_size(std::int64_t value) {
 
 }  // namespace
 
-struct Store::Impl {
-  // Declared first so it is destroyed last, after every statement has been finalized.
-  sqlite::Database db;
-
-  sqlite::Statement begin{db.get(), "BEGIN IMMEDIATE", "begin transaction"};
-  sqlite::Statement commit{db.get(), "COMMIT", "commit"};
-  sqlite::Statement rollback{db.get(), "ROLLBACK", "rollback"};
-
-  sqlite::Statement insert_event{db.get(), insert_event_sql(), "journal: insert event"};
-  sqlite::Statement select_journal{
-      db.get(), fmt::format("SELECT {} FROM journal ORDER BY seq", kJournalColumns),
-      "read journal"};
-  sqlite::Statement upsert_checkpoint{
-      db.get(),
-      "INSERT INTO checkpoints (name, value, updated_at) VALUES (?1, ?2, ?3)"
-      " ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-      "set checkpoint"};
-  sqlite::Statement select_checkpoint{db.get(), "SELECT value FROM checkpoints WHERE name = ?1",
-                                      "read checkpoint"};
-
-  sqlite::Statement insert_alert{
-      db.get(),
-      "INSERT INTO alerts (id, type, event_time, json, recorded_at, delivered)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT (id) DO NOTHING",
-      "record alert"};
-  sqlite::Statement select_undelivered{db.get(),
-                                       "SELECT id, type, event_time, json FROM alerts"
-                                       " WHERE delivered = 0 ORDER BY recorded_at, rowid",
-                                       "read undelivered alerts"};
-  sqlite::Statement mark_alert_delivered{
-      db.get(), "UPDATE alerts SET delivered = 1 WHERE id = ?1 AND delivered = 0",
-      "mark alert delivered"};
-
-  store_prune::Pruner pruner{db.get()};
-  sqlite::Statement prune_alerts{db.get(), "DELETE FROM alerts WHERE recorded_at < ?1",
-                                 "prune alerts"};
-  sqlite::Statement count_rows{db.get(),
-                               "SELECT (SELECT count(*) FROM journal), (SELECT count(*) FROM "
-                               "alerts), (SELECT count(*) FROM alerts WHERE delivered = 0)",
-                               "count rows"};
-
-  explicit Impl(sqlite::Database database) : db(std::move(database)) {}
-
-  sqlite::Transaction transaction() { return {begin, commit, rollback, db.get()}; }
-
-  void write_checkpoint(const Checkpoint& checkpoint, TimeMs updated_at) {
-    const sqlite::ResetOnExit reset(upsert_checkpoint);
-    upsert_checkpoint.bind(1, std::string_view(checkpoint.name));
-    upsert_checkpoint.bind(2, std::string_view(checkpoint.value));
-    upsert_checkpoint.bind(3, std::int64_t{updated_at});
-    upsert_checkpoint.step();
+std::string insert_event_sql() {
+  std::string placeholders;
+  for (int i = 1; i <= kColumnCount; ++i) {
+    placeholders += fmt::format("{}?{}", i == 1 ? "" : ", ", i);
   }
-};
+  // DO NOTHING only for the (source, source_id) conflict: unlike INSERT OR IGNORE it does not
+  // also swallow NOT NULL or type violations, which would be bugs worth an error.
+  return fmt::format(
+      "INSERT INTO journal ({}) VALUES ({}) ON CONFLICT (source, source_id) DO NOTHING",
+      kJournalColumns, placeholders);
+}
+
+std::string select_journal_sql() {
+  return fmt::format("SELECT {} FROM journal ORDER BY seq", kJournalColumns);
+}
 
 Store Store::open(const std::string& path, StoreOptions options) {
   auto db = sqlite::Database::open(path);
@@ -310,7 +261,8 @@ void Store::for_each_journaled(
   }
 }
 
-std::vector<bool> Store::record_alerts(std::span<const AlertRecord> alerts, TimeMs now) {
+std::vector<bool> Store::record_alerts(std::span<const AlertRecord> alerts, TimeMs now,
+                                       std::span<const OutboxTarget> outbox) {
   Impl& s = impl();
   std::vector<bool> inserted;
   if (alerts.empty()) {
@@ -327,6 +279,13 @@ std::vector<bool> Store::record_alerts(std::span<const AlertRecord> alerts, Time
     s.insert_alert.bind(5, std::int64_t{now});
     s.insert_alert.step();
     inserted.push_back(s.insert_alert.changes() > 0);
+  }
+  // In the same transaction: an alert is never recorded without its webhook deliveries, and a
+  // regenerated (already recorded) alert gets none a second time.
+  for (const OutboxTarget& target : outbox) {
+    if (target.alert_index < alerts.size() && inserted[target.alert_index]) {
+      enqueue_delivery(s, alerts[target.alert_index], target, now);
+    }
   }
   transaction.commit();
   return inserted;
@@ -369,6 +328,7 @@ std::size_t Store::prune(TimeMs cutoff, TimeMs baseline_cutoff, TimeMs alert_cut
     s.prune_alerts.bind(1, std::int64_t{alert_cutoff});
     s.prune_alerts.step();
   }
+  prune_dead_letters(s, alert_cutoff);
   transaction.commit();
   return deleted;
 }

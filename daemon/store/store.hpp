@@ -8,7 +8,8 @@
 //   - an event is journaled at most once per (source, source_id); repeats are reported as
 //     duplicates and not inserted again.
 //   - record_alerts() tells which alert ids are new, so an alert regenerated after a restart is
-//     never emitted twice.
+//     never emitted twice, and writes the new alerts' webhook deliveries in the same
+//     transaction (the outbox: a delivery leaves it only after the receiver's 2xx).
 //
 // Not thread-safe: one Store per daemon, used from the daemon's I/O thread only. Errors throw
 // StoreError with a message that names the operation (and never contains event data).
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "correlator/event.hpp"
+#include "sinks/webhook_outbox.hpp"
 
 namespace authcorrd {
 
@@ -55,6 +57,16 @@ struct AlertRecord {
   std::string type;  // "failed_login_burst", ...
   std::string json;  // the alert contract JSON line
   TimeMs event_time = 0;
+  std::string user_id;  // orders webhook deliveries per user; not read back by undelivered_alerts
+};
+
+// A webhook delivery to create together with a newly recorded alert (see record_alerts).
+struct OutboxTarget {
+  std::size_t alert_index = 0;  // into record_alerts' `alerts`
+  std::string sink;             // the [[sinks.webhook]] name
+  // Not empty: the delivery goes straight to the dead letters with this reason (endpoint
+  // disabled by a 410, outbox full) instead of the outbox.
+  std::string dead_reason;
 };
 
 struct StoreCounts {
@@ -63,13 +75,13 @@ struct StoreCounts {
   std::size_t undelivered_alerts = 0;
 };
 
-class Store {
+class Store final : public WebhookOutbox {
  public:
   // Opens or creates the database (and its parent directory must exist), sets WAL mode and
   // migrates the schema. Throws StoreError when the file cannot be opened or is not ours.
   static Store open(const std::string& path, StoreOptions options = {});
 
-  ~Store();
+  ~Store() override;
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
   Store(const Store&) = delete;
@@ -89,8 +101,10 @@ class Store {
   void for_each_journaled(const std::function<void(const Event&, TimeMs received_at)>& visit) const;
 
   // Records alerts whose id is not yet recorded; returns per input whether it was new. New
-  // alerts start undelivered.
-  std::vector<bool> record_alerts(std::span<const AlertRecord> alerts, TimeMs now);
+  // alerts start undelivered. In the same transaction, each `outbox` target of a NEW alert
+  // becomes a pending webhook delivery (or a dead letter, see OutboxTarget::dead_reason).
+  std::vector<bool> record_alerts(std::span<const AlertRecord> alerts, TimeMs now,
+                                  std::span<const OutboxTarget> outbox = {});
   // Alerts recorded but not yet marked delivered (a crash between record and delivery), oldest
   // first.
   std::vector<AlertRecord> undelivered_alerts() const;
@@ -108,8 +122,37 @@ class Store {
 
   StoreCounts counts() const;
 
+  // --- webhook outbox (WebhookOutbox, implemented in outbox.cpp) ---
+  std::vector<OutboxDelivery> outbox_due(std::string_view sink, TimeMs now,
+                                         std::size_t limit) override;
+  std::optional<TimeMs> outbox_next_attempt(std::string_view sink) override;
+  void outbox_delivered(std::int64_t seq) override;
+  void outbox_retry_later(std::int64_t seq, int attempts, TimeMs next_attempt_at,
+                          std::string_view error) override;
+  void outbox_dead_letter(std::int64_t seq, int attempts, std::string_view reason,
+                          TimeMs now) override;
+  std::size_t outbox_dead_letter_all(std::string_view sink, std::string_view reason,
+                                     TimeMs now) override;
+  OutboxStats outbox_stats(std::string_view sink) override;
+  std::optional<std::string> webhook_endpoint_disabled(std::string_view sink) override;
+  void disable_webhook_endpoint(std::string_view sink, std::string_view reason,
+                                TimeMs now) override;
+
+  // --- operator commands (`authcorrd outbox ...`); an empty `sink` means every sink ---
+  // Pending deliveries (or dead letters), oldest first.
+  std::vector<OutboxDelivery> outbox_list(bool dead_letters, std::string_view sink) const;
+  // Moves dead letters (all of `sink`, or the one of `alert_id` when not empty) back to the
+  // outbox, due at `now`, and re-enables the endpoints of `sink`. Returns how many moved.
+  std::size_t outbox_retry(std::string_view sink, std::string_view alert_id, TimeMs now);
+  // Deletes pending deliveries (or dead letters). Returns how many.
+  std::size_t outbox_purge(bool dead_letters, std::string_view sink);
+
  private:
   struct Impl;
+  // outbox.cpp's parts of record_alerts() and prune() (see store_impl.hpp).
+  friend void enqueue_delivery(Impl& s, const AlertRecord& alert, const OutboxTarget& target,
+                               TimeMs now);
+  friend void prune_dead_letters(Impl& s, TimeMs cutoff);
   explicit Store(std::unique_ptr<Impl> impl);
   Impl& impl() const;  // throws StoreError on a moved-from Store
   std::unique_ptr<Impl> impl_;

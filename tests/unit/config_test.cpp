@@ -367,7 +367,7 @@ TEST_CASE("unknown keys are errors with their dotted key and line") {
       "[[sinks.file]]\n"           // 8
       "path = \"/b\"\n"            // 9
       "pathh = \"/c\"\n"           // 10
-      "[[sinks.webhook]]\n"        // 11
+      "[[sinks.pager]]\n"          // 11
       "url = \"https://x\"\n");    // 12
   const std::vector<std::string> m = messages(result);
   REQUIRE(m.size() == 5);
@@ -376,7 +376,7 @@ TEST_CASE("unknown keys are errors with their dotted key and line") {
   CHECK(m[2] == "test.toml:5:1: correlator.weights.geo: unknown key");
   CHECK(m[3] == "test.toml:10:1: sinks.file.pathh: unknown key (did you mean \"path\"?)");
   CHECK(contains(m[4], ":11:"));
-  CHECK(contains(m[4], "sinks.webhook: unknown key"));
+  CHECK(contains(m[4], "sinks.pager: unknown key"));
 }
 
 TEST_CASE("wrong types are errors naming the expected type") {

@@ -268,7 +268,7 @@ TEST_CASE("the file sink is not written twice when the crash came after writing"
     Store store = Store::open((dir.path / "state.db").string());
     AlertRecord record{"0123456789abcdef0123456789abcdef", "failed_login_burst",
                        R"({"id":"0123456789abcdef0123456789abcdef","type":"failed_login_burst"})",
-                       kT0};
+                       kT0, "auth0|u1"};
     store.record_alerts(std::span<const AlertRecord>(&record, 1), clock);
     FileSink file(alerts_path.string());
     file.deliver(AlertMessage{record.id, record.type, "medium", record.json, {}});

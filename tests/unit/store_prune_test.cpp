@@ -46,7 +46,7 @@ TEST_CASE("store: prune keeps recent rows and the newest baseline per user and k
   store.journal(std::vector<Event>{at("u4-late-arrival", 200'000, "u4", K::login_failure)},
                 kCutoff);
 
-  const std::vector<AlertRecord> alerts = {{"old", "t", "{}", 1}, {"edge", "t", "{}", 1}};
+  const std::vector<AlertRecord> alerts = {{"old", "t", "{}", 1, "u"}, {"edge", "t", "{}", 1, "u"}};
   store.record_alerts(std::span(alerts).first(1), 10);
   store.record_alerts(std::span(alerts).last(1), 20);
 

@@ -171,9 +171,9 @@ TEST_CASE("store: a failing batch inserts nothing and leaves the checkpoint wher
 TEST_CASE("store: alerts are new once, then undelivered until marked") {
   TempDir dir;
   Store store = Store::open(dir.file());
-  const AlertRecord a{"id-a", "failed_login_burst", R"({"id":"id-a"})", kT0};
-  const AlertRecord b{"id-b", "impossible_travel", R"({"id":"id-b","x":"é"})", kT0 + 1};
-  const AlertRecord c{"id-c", "failed_login_burst", "{}", kT0 + 2};
+  const AlertRecord a{"id-a", "failed_login_burst", R"({"id":"id-a"})", kT0, "u1"};
+  const AlertRecord b{"id-b", "impossible_travel", R"({"id":"id-b","x":"é"})", kT0 + 1, "u1"};
+  const AlertRecord c{"id-c", "failed_login_burst", "{}", kT0 + 2, "u1"};
   CHECK(store.record_alerts(std::vector<AlertRecord>{b, a, b}, 200) ==
         std::vector<bool>{true, true, false});
   CHECK(store.record_alerts(std::vector<AlertRecord>{a, c}, 100) == std::vector<bool>{false, true});
@@ -254,7 +254,7 @@ TEST_CASE("store: open refuses files that are not ours and leaves them untouched
   SUBCASE("written by a newer authcorrd") {
     const std::string path = dir.file();
     Store::open(path);
-    RawDb(path).exec("PRAGMA user_version = 2");
+    RawDb(path).exec("PRAGMA user_version = 99");
     const std::string message = error_of([&] { Store::open(path); });
     CHECK(contains(message, "created by a newer authcorrd"));
     CHECK(contains(message, path));
@@ -273,7 +273,7 @@ TEST_CASE("store: WAL mode and the schema are in place") {
   store.journal(std::vector<Event>{event("a", 1)}, 1);
   RawDb raw(dir.file());
   CHECK(raw.text("PRAGMA journal_mode") == "wal");
-  CHECK(raw.text("PRAGMA user_version") == "1");
+  CHECK(raw.text("PRAGMA user_version") == "2");
   CHECK(raw.text("PRAGMA application_id") == std::to_string(0x41434F52));
   CHECK(raw.text("SELECT kind || '/' || outcome FROM journal") == "login_failure/failure");
   CHECK(fs::exists(dir.file() + "-wal"));
