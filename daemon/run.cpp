@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -31,6 +32,7 @@
 #include "daemon/sources/auth0_poller.hpp"
 #include "daemon/sources/relock_poller.hpp"
 #include "daemon/store/store.hpp"
+#include "sinks/alertmanager_sink.hpp"
 #include "sinks/file_sink.hpp"
 #include "sinks/stdout_sink.hpp"
 
@@ -80,7 +82,7 @@ class Daemon {
         options_(options),
         store_(Store::open(config.store.path,
                            StoreOptions{.synchronous_full = config.store.synchronous_full})),
-        pipeline_(store_, make_sinks(config.sinks), metrics_, wall_clock_ms,
+        pipeline_(store_, make_all_sinks(), metrics_, wall_clock_ms,
                   PipelineOptions{.params = config.correlator,
                                   .alert_retention = config.store.alert_retention}),
         webhooks_(make_webhook_senders()),
@@ -110,6 +112,11 @@ class Daemon {
       sender->start();
       log_info("webhook {}: delivering from the outbox", sender->name());
     }
+    restore_alertmanager_alerts();
+    for (AlertmanagerSink* manager : alertmanagers_) {
+      manager->start();
+      log_info("alertmanager {}: sending alerts", manager->name());
+    }
     const std::uint16_t port = server_.port();
     log_info("listening on {}:{} (auth0 push {}, relock push {})", config_.server.address, port,
              config_.log_stream ? "on" : "off",
@@ -136,6 +143,55 @@ class Daemon {
   }
 
  private:
+  // The pipeline owns every synchronous sink; the daemon keeps the Alertmanager ones (their
+  // background senders) to start, restore and stop them.
+  std::vector<std::unique_ptr<AlertSink>> make_all_sinks() {
+    std::vector<std::unique_ptr<AlertSink>> sinks = make_sinks(config_.sinks);
+    for (AlertmanagerSinkConfig sink : config_.sinks.alertmanagers) {
+      // Like Prometheus' own generatorURL, point at the instance that generated the alert.
+      if (sink.generator_url.empty()) sink.generator_url = default_generator_url();
+      const std::string name = sink.name;
+      AlertmanagerObserver observer{
+          .on_post = [this, name](bool ok) { metrics_.alertmanager_post(name, ok); },
+          .on_active = [this, name](std::size_t n) { metrics_.alertmanager_active(name, n); },
+          .log_error = [](std::string_view message) { log_error("{}", message); },
+          .log_info = [](std::string_view message) { log_info("{}", message); },
+      };
+      auto manager = std::make_unique<AlertmanagerSink>(
+          io_, sink, config_.correlator.suppression_period, wall_clock_ms, std::move(observer));
+      alertmanagers_.push_back(manager.get());
+      sinks.push_back(std::move(manager));
+    }
+    return sinks;
+  }
+
+  std::string default_generator_url() const {
+    std::array<char, 256> host{};
+    if (::gethostname(host.data(), host.size() - 1) != 0 || host[0] == '\0') {
+      return fmt::format("http://localhost:{}/metrics", config_.server.port);
+    }
+    return fmt::format("http://{}:{}/metrics", host.data(), config_.server.port);
+  }
+
+  // Alerts recorded before this start that are still active go back to Alertmanager.
+  void restore_alertmanager_alerts() {
+    if (alertmanagers_.empty()) return;
+    const TimeMs since = wall_clock_ms() - config_.correlator.suppression_period;
+    std::size_t restored = 0;
+    for (AlertRecord& record : store_.alerts_recorded_since(since)) {
+      const AlertMessage message{record.id, record.type, {}, std::move(record.json), {}};
+      for (AlertmanagerSink* manager : alertmanagers_) {
+        try {
+          if (manager->restore(message)) ++restored;
+        } catch (const SinkError& error) {
+          log_warn("alertmanager {}: alert {} not restored: {}", manager->name(), message.id,
+                   error.what());
+        }
+      }
+    }
+    if (restored > 0) log_info("alertmanager: {} active alert(s) restored", restored);
+  }
+
   std::vector<std::unique_ptr<WebhookSender>> make_webhook_senders() {
     std::vector<std::unique_ptr<WebhookSender>> senders;
     for (const WebhookSinkConfig& sink : config_.sinks.webhooks) {
@@ -226,6 +282,7 @@ class Daemon {
   asio::io_context io_{1};
   DaemonMetrics metrics_;
   Store store_;
+  std::vector<AlertmanagerSink*> alertmanagers_;  // owned by pipeline_
   IngestPipeline pipeline_;
   std::vector<std::unique_ptr<WebhookSender>> webhooks_;
   DaemonRoutes routes_;

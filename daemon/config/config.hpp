@@ -124,8 +124,8 @@ struct AlertmanagerSinkConfig {
   AlertFilter filter;
   TimeMs resend_interval = 1 * kMinuteMs;  // active alerts are re-sent this often
   TimeMs timeout = 10 * kSecondMs;
-  // generatorURL of each alert; "{id}" and "{type}" are replaced. Empty: the alert contract
-  // section of the documentation.
+  // generatorURL of each alert; "{id}" and "{type}" are replaced. Empty: the daemon's own
+  // http://<hostname>:<port>/metrics (run.cpp).
   std::string generator_url;
   std::string ca_file;
 };

@@ -305,6 +305,24 @@ std::vector<AlertRecord> Store::undelivered_alerts() const {
   return alerts;
 }
 
+std::vector<AlertRecord> Store::alerts_recorded_since(TimeMs since) const {
+  sqlite::Statement select{impl().db.get(),
+                           "SELECT id, type, event_time, json FROM alerts WHERE recorded_at >= ?1"
+                           " ORDER BY recorded_at, rowid",
+                           "read recent alerts"};
+  select.bind(1, std::int64_t{since});
+  const sqlite::ResetOnExit reset(select);
+  std::vector<AlertRecord> alerts;
+  while (select.step()) {
+    AlertRecord& alert = alerts.emplace_back();
+    alert.id = select.column_text(0);
+    alert.type = select.column_text(1);
+    alert.event_time = select.column_int(2);
+    alert.json = select.column_text(3);
+  }
+  return alerts;
+}
+
 void Store::mark_delivered(std::span<const std::string> alert_ids) {
   Impl& s = impl();
   if (alert_ids.empty()) {

@@ -109,6 +109,9 @@ class Store final : public WebhookOutbox {
   // first.
   std::vector<AlertRecord> undelivered_alerts() const;
   void mark_delivered(std::span<const std::string> alert_ids);
+  // Alerts recorded at or after `since`, oldest first (sinks that keep alerts active, such as
+  // Alertmanager, re-read them after a restart). `user_id` is not filled in.
+  std::vector<AlertRecord> alerts_recorded_since(TimeMs since) const;
 
   // Deletes journal rows that no detection can need: both received and dated before `cutoff`.
   // Exception: for each user, the newest row of each "baseline" kind (successful Auth0 login,
