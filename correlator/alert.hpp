@@ -43,6 +43,25 @@ struct RiskAssessment {
   std::vector<RiskFactor> factors;  // only the factors that applied, in a fixed order
 };
 
+// What the index knows about the device trust of a user at a login (the basis of the
+// low_device_trust factor), for synchronous risk queries.
+struct DeviceTrust {
+  enum class Verification : std::uint8_t {
+    none,      // no Relock signal known
+    verified,  // newest signal is a successful verification within device_trust_ttl
+    stale,     // newest signal is a successful verification older than device_trust_ttl
+    failed,    // newest signal is a failed verification (or a negative signal pruning folded)
+    revoked,   // newest signal is a device revocation
+  };
+  bool trusted = false;
+  Verification verification = Verification::none;
+  std::string device_id;  // the device of the newest signal; empty when unknown
+};
+std::string_view to_string(DeviceTrust::Verification verification) noexcept;
+
+// The recommendations that go with an assessment's factors (and its level), in factor order.
+std::vector<std::string_view> risk_recommendations(const RiskAssessment& risk);
+
 struct Evidence {
   Source source = Source::auth0;
   std::string id;    // Auth0 log_id or the derived Relock event id

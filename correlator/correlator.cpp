@@ -460,6 +460,11 @@ void Correlator::ingest(const Event& event, TimeMs now, std::vector<Alert>& aler
 }
 
 RiskAssessment Correlator::assess_login(const Event& login) const {
+  DeviceTrust unused;
+  return assess_login(login, unused);
+}
+
+RiskAssessment Correlator::assess_login(const Event& login, DeviceTrust& trust) const {
   const Impl& self = *impl_;
   std::vector<Alert> unused;
   CorrelatorStats scratch;
@@ -476,7 +481,7 @@ RiskAssessment Correlator::assess_login(const Event& login) const {
     return known != kNoSymbol ? known : static_cast<Symbol>(self.strings.size());
   };
   return detail::assess_login_risk(ctx, user, login.time, symbol_of(login.ip),
-                                   symbol_of(login.user_agent));
+                                   symbol_of(login.user_agent), symbol_of(login.device_id), &trust);
 }
 
 void Correlator::advance(TimeMs now) {

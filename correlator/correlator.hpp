@@ -38,6 +38,9 @@ class Correlator {
   // The risk of an Auth0 login attempt against the current index, without adding it: what
   // ingest() would score. For synchronous risk queries and tests.
   RiskAssessment assess_login(const Event& login) const;
+  // The same, plus the user's device trust; login.device_id, when set, must be the device
+  // Relock verified for the device to count as trusted.
+  RiskAssessment assess_login(const Event& login, DeviceTrust& trust) const;
 
   // Moves watermarks of quiet sources on to `now` minus max_source_lag, prunes state that no
   // detection can need any more, and compacts the string table when it has grown.

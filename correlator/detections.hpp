@@ -22,8 +22,11 @@ struct DetectionContext {
 
 // Risk score of an Auth0 login attempt against what the index knew before it. Runs before the
 // login's own record is inserted.
+// `device` (kNoSymbol for Auth0 logins) and `trust` serve synchronous risk queries: a named
+// device other than the one Relock verified is not trusted, and `trust` receives the details.
 RiskAssessment assess_login_risk(const DetectionContext& ctx, const UserState& user,
-                                 TimeMs login_time, Symbol ip, Symbol user_agent);
+                                 TimeMs login_time, Symbol ip, Symbol user_agent,
+                                 Symbol device = kNoSymbol, DeviceTrust* trust = nullptr);
 void score_login(DetectionContext& ctx, UserState& user, const Record& login,
                  std::string_view session_id);
 

@@ -4,7 +4,6 @@
 #include "correlator/detections.hpp"
 
 namespace authcorrd::detail {
-namespace {
 
 constexpr std::string_view kRecommendIpChange =
     "Confirm the sign-in location with the user: the IP differs from their last verified login.";
@@ -20,6 +19,8 @@ constexpr std::string_view kRecommendRecentFailures =
 constexpr std::string_view kRecommendHigh =
     "Consider revoking the user's sessions and refresh tokens until the login is confirmed.";
 
+namespace {
+
 // What the index knew about the user at a login's time, gathered in one backward pass over the
 // user's records (at or before `time`), falling back to what pruning folded away.
 struct History {
@@ -27,7 +28,9 @@ struct History {
   Symbol user_agent = kNoSymbol;  // likewise
   TimeMs trusted_at = kNever;     // newest positive Relock verification
   bool newest_signal_negative = false;
-  std::size_t recent_failures = 0;  // failed logins in [time - failure_window, time)
+  EventKind signal_kind = EventKind::other;  // of the newest Relock signal (records only)
+  Symbol signal_device = kNoSymbol;          // likewise
+  std::size_t recent_failures = 0;           // failed logins in [time - failure_window, time)
 };
 
 History history_at(const UserState& user, TimeMs time, TimeMs failure_window) {
@@ -57,9 +60,13 @@ History history_at(const UserState& user, TimeMs time, TimeMs failure_window) {
     if (!have_signal && is_relock_verification(r.kind)) {
       have_signal = true;
       history.trusted_at = r.time;
+      history.signal_kind = r.kind;
+      history.signal_device = r.device;
     } else if (!have_signal && is_relock_negative_signal(r.kind)) {
       have_signal = true;
       history.newest_signal_negative = true;
+      history.signal_kind = r.kind;
+      history.signal_device = r.device;
     }
   }
   // Everything pruned is older than every record, so it only fills what the records lacked.
@@ -73,10 +80,20 @@ History history_at(const UserState& user, TimeMs time, TimeMs failure_window) {
   return history;
 }
 
+DeviceTrust::Verification verification_of(const History& history, bool fresh) {
+  using V = DeviceTrust::Verification;
+  if (history.newest_signal_negative) {
+    return history.signal_kind == EventKind::relock_device_revoked ? V::revoked : V::failed;
+  }
+  if (history.trusted_at == kNever) return V::none;
+  return fresh ? V::verified : V::stale;
+}
+
 }  // namespace
 
 RiskAssessment assess_login_risk(const DetectionContext& ctx, const UserState& user,
-                                 TimeMs login_time, Symbol ip, Symbol user_agent) {
+                                 TimeMs login_time, Symbol ip, Symbol user_agent, Symbol device,
+                                 DeviceTrust* trust) {
   const CorrelatorParams& params = ctx.params;
   RiskAssessment risk;
   auto add = [&risk](std::string_view name, int score) {
@@ -91,9 +108,19 @@ RiskAssessment assess_login_risk(const DetectionContext& ctx, const UserState& u
       user_agent != history.user_agent) {
     add("user_agent_change", params.weights.user_agent_change);
   }
-  const bool trusted = !history.newest_signal_negative && history.trusted_at != kNever &&
-                       history.trusted_at >= login_time - params.device_trust_ttl;
+  const bool fresh =
+      history.trusted_at != kNever && history.trusted_at >= login_time - params.device_trust_ttl;
+  // A query that names its device is trusted only if that is the device Relock verified (Auth0
+  // logins name none, so the correlator's own scoring never takes this branch).
+  const bool other_device =
+      device != kNoSymbol && history.signal_device != kNoSymbol && device != history.signal_device;
+  const bool trusted = !history.newest_signal_negative && fresh && !other_device;
   if (!trusted) add("low_device_trust", params.weights.low_device_trust);
+  if (trust != nullptr) {
+    trust->trusted = trusted;
+    trust->verification = verification_of(history, fresh);
+    trust->device_id = std::string(ctx.strings.text(history.signal_device));
+  }
   const auto threshold = static_cast<std::size_t>(std::max(params.failure_threshold, 0));
   if (history.recent_failures > threshold) {
     add("recent_failures", params.weights.recent_failures);
@@ -103,6 +130,42 @@ RiskAssessment assess_login_risk(const DetectionContext& ctx, const UserState& u
                                                         : RiskLevel::low;
   return risk;
 }
+
+}  // namespace authcorrd::detail
+
+namespace authcorrd {
+
+std::vector<std::string_view> risk_recommendations(const RiskAssessment& risk) {
+  std::vector<std::string_view> out;
+  for (const RiskFactor& factor : risk.factors) {
+    if (factor.name == "ip_change") out.push_back(detail::kRecommendIpChange);
+    if (factor.name == "user_agent_change") out.push_back(detail::kRecommendUserAgentChange);
+    if (factor.name == "low_device_trust") out.push_back(detail::kRecommendLowTrust);
+    if (factor.name == "recent_failures") out.push_back(detail::kRecommendRecentFailures);
+  }
+  if (risk.level == RiskLevel::high) out.push_back(detail::kRecommendHigh);
+  return out;
+}
+
+std::string_view to_string(DeviceTrust::Verification verification) noexcept {
+  switch (verification) {
+    case DeviceTrust::Verification::verified:
+      return "verified";
+    case DeviceTrust::Verification::stale:
+      return "stale";
+    case DeviceTrust::Verification::failed:
+      return "failed";
+    case DeviceTrust::Verification::revoked:
+      return "revoked";
+    case DeviceTrust::Verification::none:
+      break;
+  }
+  return "none";
+}
+
+}  // namespace authcorrd
+
+namespace authcorrd::detail {
 
 void score_login(DetectionContext& ctx, UserState& user, const Record& login,
                  std::string_view session_id) {
@@ -119,17 +182,9 @@ void score_login(DetectionContext& ctx, UserState& user, const Record& login,
   alert.ip = std::string(ctx.strings.text(login.ip));
   alert.session_id = std::string(session_id);
   alert.event_time = login.time;
-  for (const RiskFactor& factor : risk.factors) {
-    if (factor.name == "ip_change") alert.recommendations.push_back(kRecommendIpChange);
-    if (factor.name == "user_agent_change") {
-      alert.recommendations.push_back(kRecommendUserAgentChange);
-    }
-    if (factor.name == "low_device_trust") alert.recommendations.push_back(kRecommendLowTrust);
-    if (factor.name == "recent_failures") {
-      alert.recommendations.push_back(kRecommendRecentFailures);
-    }
+  for (const std::string_view text : risk_recommendations(risk)) {
+    alert.recommendations.emplace_back(text);
   }
-  if (high) alert.recommendations.push_back(kRecommendHigh);
   alert.risk = std::move(risk);
   alert.evidence = {make_evidence(ctx.strings, login)};
   emit_alert(ctx, user, std::move(alert), login.time, login.time);

@@ -14,7 +14,7 @@ std::int64_t floor_div(std::int64_t value, std::int64_t divisor) {
 
 // --- DeviceTrustGauge ----------------------------------------------------------------------------
 
-std::int64_t DeviceTrustGauge::bucket_of(const DeviceTrust& device) const {
+std::int64_t DeviceTrustGauge::bucket_of(const DeviceSignal& device) const {
   // Saturates: a configured TTL near the type's limit means "trusted for ever".
   const TimeMs expires = device.signal_at > std::numeric_limits<TimeMs>::max() - ttl_
                              ? std::numeric_limits<TimeMs>::max()
@@ -23,7 +23,7 @@ std::int64_t DeviceTrustGauge::bucket_of(const DeviceTrust& device) const {
 }
 
 // A device is counted exactly when it is positive and its bucket has not been dropped yet.
-void DeviceTrustGauge::count(const DeviceTrust& device) {
+void DeviceTrustGauge::count(const DeviceSignal& device) {
   if (!device.positive || device.signal_at == kNoTime) return;
   const std::int64_t bucket = bucket_of(device);
   if (bucket < expired_below_) return;
@@ -40,7 +40,7 @@ void DeviceTrustGauge::count(const DeviceTrust& device) {
   ++trusted_;
 }
 
-void DeviceTrustGauge::uncount(const DeviceTrust& device) {
+void DeviceTrustGauge::uncount(const DeviceSignal& device) {
   if (!device.positive || device.signal_at == kNoTime) return;
   const auto it = buckets_.find(bucket_of(device));
   if (it == buckets_.end()) return;  // dropped with its bucket already
@@ -48,12 +48,12 @@ void DeviceTrustGauge::uncount(const DeviceTrust& device) {
   --trusted_;
 }
 
-void DeviceTrustGauge::signal(std::vector<DeviceTrust>& devices, std::uint64_t device_hash,
+void DeviceTrustGauge::signal(std::vector<DeviceSignal>& devices, std::uint64_t device_hash,
                               TimeMs time, bool positive) {
   const auto known = std::find_if(devices.begin(), devices.end(), [device_hash](const auto& d) {
     return d.device_hash == device_hash;
   });
-  DeviceTrust* entry = nullptr;
+  DeviceSignal* entry = nullptr;
   if (known != devices.end()) {
     if (time < known->signal_at) return;
     entry = &*known;
@@ -64,7 +64,7 @@ void DeviceTrustGauge::signal(std::vector<DeviceTrust>& devices, std::uint64_t d
   } else {
     entry = &devices.emplace_back();
   }
-  const DeviceTrust updated{device_hash, time, positive};
+  const DeviceSignal updated{device_hash, time, positive};
   // A device verified again within the same minute (authentication.success, then
   // session.created) stays in its bucket: no map operation at all.
   const bool same_bucket = entry->device_hash == device_hash && entry->positive && positive &&
@@ -74,8 +74,8 @@ void DeviceTrustGauge::signal(std::vector<DeviceTrust>& devices, std::uint64_t d
   if (!same_bucket) count(*entry);
 }
 
-void DeviceTrustGauge::forget(const std::vector<DeviceTrust>& devices) {
-  for (const DeviceTrust& device : devices)
+void DeviceTrustGauge::forget(const std::vector<DeviceSignal>& devices) {
+  for (const DeviceSignal& device : devices)
     uncount(device);
 }
 

@@ -20,7 +20,7 @@
 namespace authcorrd::detail {
 
 // The newest Relock trust signal seen for one device of a user (kept in the user's state).
-struct DeviceTrust {
+struct DeviceSignal {
   std::uint64_t device_hash = 0;  // Interner::hash of the Relock device id
   TimeMs signal_at = kNoTime;
   bool positive = false;  // a verification; false: authentication.failed or device.revoked
@@ -39,19 +39,19 @@ class DeviceTrustGauge {
 
   // Records a trust signal for `device_hash` in a user's device list. Signals older than the
   // device's newest one change nothing (sources deliver out of order).
-  void signal(std::vector<DeviceTrust>& devices, std::uint64_t device_hash, TimeMs time,
+  void signal(std::vector<DeviceSignal>& devices, std::uint64_t device_hash, TimeMs time,
               bool positive);
   // The user's devices leave the index (the user was evicted or expired).
-  void forget(const std::vector<DeviceTrust>& devices);
+  void forget(const std::vector<DeviceSignal>& devices);
   // Devices whose trust expired before the minute of `now` stop counting.
   void expire(TimeMs now);
 
   std::uint64_t trusted() const noexcept { return trusted_; }
 
  private:
-  std::int64_t bucket_of(const DeviceTrust& device) const;
-  void count(const DeviceTrust& device);
-  void uncount(const DeviceTrust& device);
+  std::int64_t bucket_of(const DeviceSignal& device) const;
+  void count(const DeviceSignal& device);
+  void uncount(const DeviceSignal& device);
 
   TimeMs ttl_;
   std::int64_t expired_below_ =

@@ -113,7 +113,7 @@ struct UserState {
   std::vector<EmittedAlert> emitted;
   // Newest trust signal per Relock device, for the trusted-devices gauge only (the risk score
   // reads the records and `pruned`).
-  std::vector<DeviceTrust> devices;
+  std::vector<DeviceSignal> devices;
   TimeMs newest_event = kNever;
   // The IP and user agent of the user's previous event, with their hashes: most events repeat
   // them, and comparing hashes held here costs no cache miss, where a string-table lookup or

@@ -18,6 +18,10 @@ namespace {
 const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
+// One /v1/risk evaluation: microseconds, with the 1 ms target in the middle.
+const prometheus::Histogram::BucketBoundaries kEvaluationBuckets = {
+    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01};
+
 // One webhook attempt: from connecting to the response read, up to the sink's timeout.
 const prometheus::Histogram::BucketBoundaries kDeliveryBuckets = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60};
@@ -166,6 +170,15 @@ void DaemonMetrics::register_outputs(prometheus::Registry& registry) {
                               .Name("authcorrd_alertmanager_active_alerts")
                               .Help("Alerts the Alertmanager sink currently keeps firing, by sink")
                               .Register(registry);
+  risk_queries_ = &prometheus::BuildCounter()
+                       .Name("authcorrd_risk_api_requests_total")
+                       .Help("POST /v1/risk requests by result: the decision, or why none was made")
+                       .Register(registry);
+  risk_duration_ = &prometheus::BuildHistogram()
+                        .Name("authcorrd_risk_api_evaluation_seconds")
+                        .Help("Time to evaluate one /v1/risk request (parse, score, respond)")
+                        .Register(registry)
+                        .Add({}, kEvaluationBuckets);
 }
 
 void DaemonMetrics::register_correlator(prometheus::Registry& registry) {
@@ -324,6 +337,11 @@ void DaemonMetrics::webhook_endpoint_enabled(std::string_view sink, bool enabled
 void DaemonMetrics::alertmanager_post(std::string_view sink, bool ok) {
   alertmanager_posts_->Add({{"sink", std::string(sink)}, {"result", ok ? "ok" : "error"}})
       .Increment();
+}
+
+void DaemonMetrics::risk_query(std::string_view result, double seconds) {
+  risk_queries_->Add({{"result", std::string(result)}}).Increment();
+  if (seconds >= 0) risk_duration_->Observe(seconds);
 }
 
 void DaemonMetrics::alertmanager_active(std::string_view sink, std::size_t active) {

@@ -76,6 +76,10 @@ class DaemonMetrics {
   void alertmanager_post(std::string_view sink, bool ok);
   void alertmanager_active(std::string_view sink, std::size_t active);
 
+  // POST /v1/risk: `result` is allow | mfa | deny | bad_request | unauthorized | rate_limited;
+  // `seconds` the evaluation time (< 0: not evaluated).
+  void risk_query(std::string_view result, double seconds);
+
   // State. update_correlator() takes a snapshot of the correlator's stats (about once per
   // second): gauges are set, counters and the risk histogram advance by the difference from
   // the previous snapshot.
@@ -111,6 +115,8 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Gauge>* webhook_enabled_;
   prometheus::Family<prometheus::Counter>* alertmanager_posts_;
   prometheus::Family<prometheus::Gauge>* alertmanager_active_;
+  prometheus::Family<prometheus::Counter>* risk_queries_;
+  prometheus::Histogram* risk_duration_;
 
   // Correlator families, fed by update_correlator().
   prometheus::Gauge* correlator_users_;

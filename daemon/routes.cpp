@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <exception>
 #include <vector>
 
@@ -67,20 +68,6 @@ http::Response unauthorized(std::string_view message, bool bearer) {
   return response;
 }
 
-// The presented bearer token, or empty when the header is missing or not "Bearer <token>".
-std::string_view bearer_token(const http::Request& request) {
-  const auto header = request.header("authorization");
-  if (!header || header->size() < 7 ||
-      boost::algorithm::to_lower_copy(std::string(header->substr(0, 7))) != "bearer ")
-    return {};
-  std::string_view token = header->substr(7);
-  while (!token.empty() && token.front() == ' ')
-    token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ')
-    token.remove_suffix(1);
-  return token;
-}
-
 }  // namespace
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view body) {
@@ -93,6 +80,20 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view body) {
   for (unsigned int i = 0; i < length; ++i)
     fmt::format_to(std::back_inserter(hex), "{:02x}", mac[i]);
   return hex;
+}
+
+// The presented bearer token, or empty when the header is missing or not "Bearer <token>".
+std::string_view bearer_token(const http::Request& request) {
+  const auto header = request.header("authorization");
+  if (!header || header->size() < 7 ||
+      boost::algorithm::to_lower_copy(std::string(header->substr(0, 7))) != "bearer ")
+    return {};
+  std::string_view token = header->substr(7);
+  while (!token.empty() && token.front() == ' ')
+    token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ')
+    token.remove_suffix(1);
+  return token;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
@@ -110,7 +111,12 @@ DaemonRoutes::DaemonRoutes(const Config& config, IngestPipeline& pipeline, Daemo
       pipeline_(pipeline),
       metrics_(metrics),
       readiness_(std::move(readiness)),
-      parser_(ParseLimits{.max_item_bytes = config.server.max_body_bytes}) {}
+      parser_(ParseLimits{.max_item_bytes = config.server.max_body_bytes}),
+      risk_api_(config.api, pipeline.correlator(), metrics, [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      }) {}
 
 std::optional<http::Response> DaemonRoutes::preflight(const http::Request& head,
                                                       std::string_view& route) {
@@ -146,6 +152,10 @@ std::optional<http::Response> DaemonRoutes::preflight(const http::Request& head,
     }
     return std::nullopt;
   }
+  if (path == RiskApi::kRoute) {
+    route = RiskApi::kRoute;
+    return risk_api_.preflight(head);
+  }
   if (path == kMetricsRoute || path == kHealthRoute || path == kReadyRoute) {
     route = path == kMetricsRoute  ? kMetricsRoute
             : path == kHealthRoute ? kHealthRoute
@@ -158,6 +168,7 @@ std::optional<http::Response> DaemonRoutes::preflight(const http::Request& head,
 }
 
 http::Response DaemonRoutes::handle(http::Request& request, std::string_view route) {
+  if (route == RiskApi::kRoute) return risk_api_.handle(request);
   if (route == kAuth0Route) return ingest(request, Source::auth0);
   if (route == kRelockRoute) {
     const std::string_view presented = *request.header("x-relock-signature");

@@ -1,5 +1,6 @@
 // What the daemon's HTTP paths mean: the Auth0 Log Streams receiver (bearer token), the Relock
-// webhook receiver (HMAC-SHA256 signature), /metrics, /healthz and /readyz.
+// webhook receiver (HMAC-SHA256 signature), the risk API (/v1/risk, risk_api.hpp), /metrics,
+// /healthz and /readyz.
 //
 // A request is either rejected with a JSON error (401/404/405/413/415/400/503) and changes no
 // state, or its events are journaled before the 200 goes out. Push bodies are all-or-nothing:
@@ -18,6 +19,7 @@
 #include "daemon/http/server.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/pipeline.hpp"
+#include "daemon/risk_api.hpp"
 #include "daemon/sources/event_parser.hpp"
 
 namespace authcorrd {
@@ -43,7 +45,11 @@ class DaemonRoutes final : public http::Handler {
   DaemonMetrics& metrics_;
   Readiness readiness_;
   EventParser parser_;
+  RiskApi risk_api_;
 };
+
+// The presented bearer token, or empty when the header is missing or not "Bearer <token>".
+std::string_view bearer_token(const http::Request& request);
 
 // Lowercase hex HMAC-SHA256 of `body` keyed by `key` (Relock's X-Relock-Signature).
 std::string hmac_sha256_hex(std::string_view key, std::string_view body);

@@ -100,6 +100,31 @@ void read_correlator(Section& root, CorrelatorParams& out) {
   section.finish();
 }
 
+void read_api(Section& root, ApiConfig& out, const EnvLookup& env) {
+  Section api = root.get_table("api");
+  const SecretRead tokens = read_secret(api, "token", env);
+  if (tokens.state == SecretRead::State::ok) out.tokens = tokens.secret;
+  api.read("mfa_score", out.mfa_score, 1, kUnbounded);
+  api.read("deny_score", out.deny_score, 0, kUnbounded);
+  api.read("rate_limit", out.rate_limit, 1, 1'000'000);
+  api.read("risk_assessment_low", out.risk_assessment_low, 0, 1000);
+  api.read("risk_assessment_medium", out.risk_assessment_medium, 0, 1000);
+  if (out.deny_score != 0 && out.deny_score < out.mfa_score) {
+    api.error("deny_score", fmt::format("deny_score ({}) must be 0 (never deny) or at least "
+                                        "mfa_score ({})",
+                                        out.deny_score, out.mfa_score));
+  }
+  const bool has_settings = api.has("mfa_score") || api.has("deny_score") ||
+                            api.has("rate_limit") || api.has("risk_assessment_low") ||
+                            api.has("risk_assessment_medium");
+  api.finish();
+  if (api.exists() && tokens.state == SecretRead::State::absent && has_settings) {
+    api.errors().add(api.where(), api.key_path("token"),
+                     "[api] settings without a token: set token, token_file, token_env or "
+                     "token_credential (or remove [api] to disable /v1/risk)");
+  }
+}
+
 }  // namespace config_detail
 
 std::string to_string(const ConfigError& error) {
@@ -144,6 +169,7 @@ ConfigLoad parse_config(std::string_view toml_text, const std::string& source_na
   read_store(root, config.store);
   read_correlator(root, config.correlator);
   read_sinks(root, config.sinks, env);
+  read_api(root, config.api, env);
   root.finish();
 
   if (!errors.empty()) return ConfigLoad{std::nullopt, errors.take()};

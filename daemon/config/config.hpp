@@ -137,6 +137,20 @@ struct SinksConfig {
   std::vector<AlertmanagerSinkConfig> alertmanagers;
 };
 
+// [api]: the synchronous risk API (POST /v1/risk) that Auth0 Actions call during a login.
+struct ApiConfig {
+  // One bearer token per line or whitespace-separated: each is a client with its own rate
+  // limit. Empty = /v1/risk answers 404.
+  Secret tokens;
+  int mfa_score = 40;    // decision "mfa" from this score
+  int deny_score = 0;    // decision "deny" from this score; 0 = never deny
+  int rate_limit = 200;  // requests per second per client token (and its burst)
+  // Score added when Auth0's riskAssessment.confidence is "low" / "medium" (factor
+  // auth0_risk_assessment); "high" and "neutral" add nothing.
+  int risk_assessment_low = 30;
+  int risk_assessment_medium = 15;
+};
+
 struct LogConfig {
   std::string level = "info";  // error | warn | info | debug; messages go to stderr (journald)
 };
@@ -151,6 +165,7 @@ struct Config {
   StoreConfig store;
   CorrelatorParams correlator;
   SinksConfig sinks;
+  ApiConfig api;
 };
 
 struct ConfigError {

@@ -140,6 +140,7 @@ void read_server(Section& root, ServerConfig& out);
 void read_store(Section& root, StoreConfig& out);
 void read_correlator(Section& root, CorrelatorParams& out);
 void read_sinks(Section& root, SinksConfig& out, const EnvLookup& env);
+void read_api(Section& root, ApiConfig& out, const EnvLookup& env);
 void read_auth0(Section& root, Config& out, const EnvLookup& env);
 void read_relock(Section& root, RelockConfig& out, const EnvLookup& env);
 

@@ -197,6 +197,14 @@ std::string render_effective_config(const Config& config) {
 
   render_correlator(w, config.correlator);
 
+  w.table("api", "POST /v1/risk for Auth0 Actions; without a token it answers 404.");
+  w.secret("token", config.api.tokens, "not set: /v1/risk disabled");
+  w.integer("mfa_score", config.api.mfa_score);
+  w.integer("deny_score", config.api.deny_score);
+  w.integer("rate_limit", config.api.rate_limit);
+  w.integer("risk_assessment_low", config.api.risk_assessment_low);
+  w.integer("risk_assessment_medium", config.api.risk_assessment_medium);
+
   for (const FileSinkConfig& file : config.sinks.files) {
     w.array_entry("sinks.file");
     w.string("path", file.path);

@@ -5,6 +5,8 @@
 // they are prepared per call instead of held in Store::Impl.
 #include <fmt/format.h>
 
+#include <functional>
+
 #include "daemon/store/store_impl.hpp"
 
 namespace authcorrd {
@@ -45,6 +47,32 @@ void run(sqlite::Statement& stmt) {
 // "WHERE sink = ?n" or nothing, for the operator commands where an empty sink means all.
 std::string sink_condition(std::string_view sink, int parameter) {
   return sink.empty() ? "1" : fmt::format("sink = ?{}", parameter);
+}
+
+// Moves the outbox rows that `where` selects (its key bound by `bind_key` as ?1) to the dead
+// letters (call inside a transaction); `attempts` is the SQL of their attempt count (?4 or the
+// column). Returns how many moved.
+std::size_t move_to_dead_letters(
+    sqlite::Database& db, std::string_view where, std::string_view attempts,
+    const std::function<void(sqlite::Statement&, bool with_attempts)>& bind_key,
+    std::string_view reason, TimeMs now) {
+  sqlite::Statement move{
+      db.get(),
+      fmt::format("INSERT INTO webhook_dead_letters ({}) SELECT seq, sink, alert_id, user_id, "
+                  "body, created_at, {}, ?2, ?3 FROM webhook_outbox WHERE {} ON CONFLICT DO "
+                  "NOTHING",
+                  kDeadLetterColumns, attempts, where),
+      "outbox: dead-letter deliveries"};
+  bind_key(move, true);
+  move.bind(2, std::int64_t{now});
+  move.bind(3, reason);
+  run(move);
+  sqlite::Statement remove{db.get(), fmt::format("DELETE FROM webhook_outbox WHERE {}", where),
+                           "outbox: dead-letter deliveries"};
+  bind_key(remove, false);
+  run(remove);
+  const auto moved = remove.changes();
+  return moved > 0 ? static_cast<std::size_t>(moved) : 0;
 }
 
 }  // namespace
@@ -161,22 +189,13 @@ void Store::outbox_dead_letter(std::int64_t seq, int attempts, std::string_view 
                                TimeMs now) {
   Impl& s = impl();
   auto transaction = s.transaction();
-  sqlite::Statement move{
-      s.db.get(),
-      fmt::format("INSERT INTO webhook_dead_letters ({}) SELECT seq, sink, alert_id, user_id, "
-                  "body, created_at, ?2, ?3, ?4 FROM webhook_outbox WHERE seq = ?1 ON CONFLICT "
-                  "DO NOTHING",
-                  kDeadLetterColumns),
-      "outbox: dead-letter delivery"};
-  move.bind(1, seq);
-  move.bind(2, std::int64_t{attempts});
-  move.bind(3, std::int64_t{now});
-  move.bind(4, reason);
-  run(move);
-  sqlite::Statement remove{s.db.get(), "DELETE FROM webhook_outbox WHERE seq = ?1",
-                           "outbox: dead-letter delivery"};
-  remove.bind(1, seq);
-  run(remove);
+  move_to_dead_letters(
+      s.db, "seq = ?1", "?4",
+      [&](sqlite::Statement& stmt, bool with_attempts) {
+        stmt.bind(1, seq);
+        if (with_attempts) stmt.bind(4, std::int64_t{attempts});
+      },
+      reason, now);
   transaction.commit();
 }
 
@@ -184,24 +203,11 @@ std::size_t Store::outbox_dead_letter_all(std::string_view sink, std::string_vie
                                           TimeMs now) {
   Impl& s = impl();
   auto transaction = s.transaction();
-  sqlite::Statement move{
-      s.db.get(),
-      fmt::format("INSERT INTO webhook_dead_letters ({}) SELECT seq, sink, alert_id, user_id, "
-                  "body, created_at, attempts, ?2, ?3 FROM webhook_outbox WHERE sink = ?1 ON "
-                  "CONFLICT DO NOTHING",
-                  kDeadLetterColumns),
-      "outbox: dead-letter endpoint"};
-  move.bind(1, sink);
-  move.bind(2, std::int64_t{now});
-  move.bind(3, reason);
-  run(move);
-  sqlite::Statement remove{s.db.get(), "DELETE FROM webhook_outbox WHERE sink = ?1",
-                           "outbox: dead-letter endpoint"};
-  remove.bind(1, sink);
-  run(remove);
-  const auto moved = remove.changes();
+  const std::size_t moved = move_to_dead_letters(
+      s.db, "sink = ?1", "attempts", [&](sqlite::Statement& stmt, bool) { stmt.bind(1, sink); },
+      reason, now);
   transaction.commit();
-  return moved > 0 ? static_cast<std::size_t>(moved) : 0;
+  return moved;
 }
 
 OutboxStats Store::outbox_stats(std::string_view sink) {

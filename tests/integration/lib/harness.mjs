@@ -112,10 +112,16 @@ export async function startDaemon(dir, toml, { name = 'authcorrd' } = {}) {
       resolve(exited);
     }),
   );
-  await waitFor('the daemon to be ready', () => {
-    if (exited) throw new Error(`daemon exited: ${JSON.stringify(exited)}\n${fs.readFileSync(logPath, 'utf8')}`);
-    return fs.existsSync(readyFile);
-  }, 20000);
+  try {
+    await waitFor('the daemon to be ready', () => {
+      if (exited) throw new Error(`daemon exited: ${JSON.stringify(exited)}\n${fs.readFileSync(logPath, 'utf8')}`);
+      return fs.existsSync(readyFile);
+    }, 20000);
+  } catch (error) {
+    // Never leave a daemon behind that the caller has no handle to stop.
+    if (!exited) child.kill('SIGKILL');
+    throw error;
+  }
   const ready = JSON.parse(fs.readFileSync(readyFile, 'utf8'));
   const url = `http://${ready.listen}`;
   return {
