@@ -114,15 +114,7 @@ void read_api(Section& root, ApiConfig& out, const EnvLookup& env) {
                                         "mfa_score ({})",
                                         out.deny_score, out.mfa_score));
   }
-  const bool has_settings = api.has("mfa_score") || api.has("deny_score") ||
-                            api.has("rate_limit") || api.has("risk_assessment_low") ||
-                            api.has("risk_assessment_medium");
   api.finish();
-  if (api.exists() && tokens.state == SecretRead::State::absent && has_settings) {
-    api.errors().add(api.where(), api.key_path("token"),
-                     "[api] settings without a token: set token, token_file, token_env or "
-                     "token_credential (or remove [api] to disable /v1/risk)");
-  }
 }
 
 }  // namespace config_detail

@@ -2,8 +2,9 @@
  * authcorrd — Auth0 post-login Action: device verification and step-up MFA.
  *
  * Asks authcorrd's synchronous risk API (POST /v1/risk) about this login and acts on the answer:
- *   decision "allow" and the device trusted  -> no MFA; claims say the device is trusted
- *   decision "mfa", or the device not trusted -> api.multifactor.enable('any'); claims say why
+ *   decision "allow" and the named device trusted -> no MFA; claims say the device is trusted
+ *   decision "mfa", no device id, or the device not trusted
+ *                                             -> api.multifactor.enable('any'); claims say why
  *   decision "deny"                           -> api.access.deny with a generic message
  *   authcorrd unreachable, slow (timeout), non-200, malformed answer, missing configuration
  *                                             -> fail closed: MFA, claim relock_error = short code
@@ -18,9 +19,9 @@
  *
  * Device id: the optional `relock_device_id` parameter of the /authorize request (the app reads
  * it from the Relock agent and adds it to the login redirect; Auth0 passes it to the Action in
- * event.request.query), else the same name in event.request.body (form posts). It is a hint for
- * correlation only: trust comes from authcorrd's record of Relock's signed webhooks, never from
- * this value. See README.md.
+ * event.request.query), else the same name in event.request.body (form posts). Without it the
+ * login always gets MFA. It is not a credential: trust comes from authcorrd's record of Relock's
+ * signed webhooks for that user and device, never from this value alone. See README.md.
  *
  * The API token is never logged, put in a claim or in a deny message.
  */
@@ -118,7 +119,7 @@ async function assessRisk(event, requestBody) {
         accept: 'application/json',
       },
       body: JSON.stringify(requestBody),
-      redirect: 'error',
+      redirect: 'manual',
       signal: controller.signal,
     });
     if (response.status !== 200) {
@@ -192,17 +193,24 @@ exports.onExecutePostLogin = async (event, api) => {
     return;
   }
 
+  // authcorrd's trust is per user unless the query names a device: without a device id, any
+  // browser of a user with a recent Relock verification would count as trusted. So MFA is
+  // skipped only for a named device that authcorrd confirms as the one Relock verified.
+  const deviceConfirmed = risk.device_trusted && deviceId !== undefined &&
+    (risk.device_id === undefined || risk.device_id === deviceId);
   const claims = {
-    relock_device_trusted: risk.device_trusted,
-    relock_device_id: risk.device_id || deviceId,
+    relock_device_trusted: deviceConfirmed,
+    relock_device_id: deviceId,
     relock_verification_level: risk.verification_level,
     relock_risk_score: risk.score,
   };
-  if (risk.decision === 'allow' && risk.device_trusted) {
+  if (deviceConfirmed) {
     setClaims(api, ns, claims);
     return;
   }
   requireMfa(api);
-  claims.relock_mfa_reason = risk.decision === 'mfa' ? 'risk_score' : 'device_not_trusted';
+  claims.relock_mfa_reason = risk.decision === 'mfa' ? 'risk_score'
+    : deviceId === undefined ? 'no_device_id'
+      : 'device_not_trusted';
   setClaims(api, ns, claims);
 };

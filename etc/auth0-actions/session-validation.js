@@ -104,7 +104,7 @@ async function assessRisk(event, requestBody) {
         accept: 'application/json',
       },
       body: JSON.stringify(requestBody),
-      redirect: 'error',
+      redirect: 'manual',
       signal: controller.signal,
     });
     if (response.status !== 200) {

@@ -32,13 +32,15 @@ const secrets = (url, token, extra = {}) => ({ AUTHCORRD_URL: url, AUTHCORRD_API
 
 // An interactive login event for `user` from ip/ua, with the device id in the /authorize query.
 function loginEvent(url, token, user, { ip = IP1, ua = UA1, deviceId, sessionId, riskAssessment, extraSecrets } = {}) {
-  return makeEvent({
+  const event = makeEvent({
     user: { user_id: user },
     request: { ip, user_agent: ua, query: deviceId ? { relock_device_id: deviceId } : {} },
-    session: sessionId ? { id: sessionId } : undefined,
-    authentication: riskAssessment ? { riskAssessment } : {},
+    ...(sessionId ? { session: { id: sessionId } } : {}),
     secrets: secrets(url, token, extraSecrets),
   });
+  // Replaced whole, not merged with the default assessment.
+  if (riskAssessment) event.authentication.riskAssessment = riskAssessment;
+  return event;
 }
 
 function refreshEvent(url, token, user, { ip = IP1, ua = UA1, sessionId = 'sess-refresh', extraSecrets } = {}) {
@@ -140,8 +142,39 @@ describe('device-verification against fake servers', () => {
     assert.equal(JSON.parse(server.requests[0].body).device_id, undefined);
     assert.equal(JSON.parse(server.requests[0].body).session_id, 'sess-default');
     assert.equal(result.mfa.length, 1);
-    assert.equal(stripNamespace(result.idClaims, NS).relock_mfa_reason, 'device_not_trusted');
+    assert.equal(stripNamespace(result.idClaims, NS).relock_mfa_reason, 'no_device_id');
     assert.equal(stripNamespace(result.idClaims, NS).relock_device_id, undefined);
+  });
+
+  test('"allow" and device_trusted but no device id presented: MFA (trust would be per user only)', async () => {
+    answer = json(200, riskAnswer({ device_id: 'dev-1' }));
+    const result = await runAction(loadAction(DEVICE), loginEvent(server.url, TOKEN, 'auth0|nodev'));
+    assert.deepEqual(result.mfa, [{ provider: 'any', options: { allowRememberBrowser: false } }]);
+    const id = stripNamespace(result.idClaims, NS);
+    assert.equal(id.relock_mfa_reason, 'no_device_id');
+    assert.equal(id.relock_device_trusted, false);
+    assert.equal(id.relock_device_id, undefined);
+  });
+
+  test('the device id may come from the request body (form post) as well as the query', async () => {
+    answer = json(200, riskAnswer({ device_id: 'dev-body' }));
+    server.requests.length = 0;
+    const event = loginEvent(server.url, TOKEN, 'auth0|body');
+    event.request.method = 'POST';
+    event.request.body = { relock_device_id: 'dev-body' };
+    const result = await runAction(loadAction(DEVICE), event);
+    assert.equal(JSON.parse(server.requests[0].body).device_id, 'dev-body');
+    assert.deepEqual(result.mfa, []);
+  });
+
+  test('a trusted answer for another device than the one presented: MFA', async () => {
+    answer = json(200, riskAnswer({ device_id: 'dev-other' }));
+    const result = await runAction(loadAction(DEVICE), loginEvent(server.url, TOKEN, 'auth0|mismatch', { deviceId: 'dev-1' }));
+    assert.equal(result.mfa.length, 1);
+    const id = stripNamespace(result.idClaims, NS);
+    assert.equal(id.relock_mfa_reason, 'device_not_trusted');
+    assert.equal(id.relock_device_trusted, false);
+    assert.equal(id.relock_device_id, 'dev-1');
   });
 
   test('the claim namespace comes from AUTHCORRD_CLAIM_NAMESPACE', async () => {
@@ -178,7 +211,7 @@ describe('device-verification against fake servers', () => {
   const failures = [
     ['HTTP 500', json(500, { error: 'internal', message: 'x' }), 'http_500'],
     ['HTTP 429', json(429, { error: 'rate_limited', message: 'x' }, { 'retry-after': '1' }), 'http_429'],
-    ['a redirect', (req, body, res) => { res.writeHead(302, { location: 'http://127.0.0.1:1/' }); res.end(); }, 'unreachable'],
+    ['a redirect (not followed)', (req, body, res) => { res.writeHead(302, { location: 'http://127.0.0.1:1/' }); res.end(); }, 'http_302'],
     ['a non-JSON body', json(200, '<html>ok</html>'), 'bad_response'],
     ['a truncated JSON body', json(200, '{"score": 1, "level": "lo'), 'bad_response'],
     ['an unknown decision', json(200, riskAnswer({ decision: 'maybe' })), 'bad_response'],
@@ -221,7 +254,7 @@ describe('device-verification against fake servers', () => {
     assertNoToken(result, TOKEN);
   });
 
-  test('a server that never answers: MFA after the 1500 ms default timeout, well within 2 s', async () => {
+  test('a server that never answers: MFA after the 1500 ms default timeout, well within 2 s', { timeout: 10000 }, async () => {
     const silent = await startSilentServer();
     try {
       const result = await runAction(loadAction(DEVICE), loginEvent(silent.url, TOKEN, 'auth0|slow'));
@@ -233,7 +266,7 @@ describe('device-verification against fake servers', () => {
     }
   });
 
-  test('headers sent but the body never finishes: the timeout covers the body too', async () => {
+  test('headers sent but the body never finishes: the timeout covers the body too', { timeout: 10000 }, async () => {
     answer = (req, body, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
       res.write('{"score": 0,');
@@ -244,7 +277,7 @@ describe('device-verification against fake servers', () => {
     assert.ok(result.elapsedMs >= 250 && result.elapsedMs < 1000, `took ${result.elapsedMs} ms`);
   });
 
-  test('AUTHCORRD_TIMEOUT_MS shortens the timeout; nonsense values fall back to 1500 ms', async () => {
+  test('AUTHCORRD_TIMEOUT_MS shortens the timeout; nonsense values fall back to 1500 ms', { timeout: 10000 }, async () => {
     const silent = await startSilentServer();
     try {
       let result = await runAction(loadAction(DEVICE), loginEvent(silent.url, TOKEN, 'auth0|t', { extraSecrets: { AUTHCORRD_TIMEOUT_MS: '200' } }));
@@ -544,6 +577,31 @@ rate_limit = 200
     assert.equal(id.relock_verification_level, 'none');
   });
 
+  test('trusted user but another device, or no device id: MFA', async () => {
+    const user = newUser('otherdev');
+    await trustedUser(c, user, 'dev-home');
+    await c.riskWhen(TOKEN, { user_id: user, ip: IP1, user_agent: UA1, device_id: 'dev-home' },
+      (j) => j.device_trusted === true, 'the device to be trusted');
+    // Another device of the same user: not trusted by authcorrd.
+    const other = await c.risk(TOKEN, { user_id: user, ip: IP1, user_agent: UA1, device_id: 'dev-stranger' });
+    assert.equal(other.status, 200, other.text);
+    assert.equal(other.json.device_trusted, false);
+    assert.ok(factorNames(other.json).includes('low_device_trust'));
+    let result = await runAction(loadAction(DEVICE), loginEvent(daemon.url, TOKEN, user, { deviceId: 'dev-stranger' }));
+    assert.equal(result.mfa.length, 1);
+    assert.equal(stripNamespace(result.idClaims, NS).relock_device_id, 'dev-stranger');
+    assert.equal(stripNamespace(result.idClaims, NS).relock_device_trusted, false);
+
+    // No device id from a new IP and browser: authcorrd scores 35 (< mfa_score) and calls the
+    // user trusted; the Action still requires MFA because no device was named.
+    const anon = await c.risk(TOKEN, { user_id: user, ip: IP2, user_agent: UA2 });
+    assert.equal(anon.status, 200, anon.text);
+    assert.equal(anon.json.decision, 'allow');
+    result = await runAction(loadAction(DEVICE), loginEvent(daemon.url, TOKEN, user, { ip: IP2, ua: UA2 }));
+    assert.equal(result.mfa.length, 1);
+    assert.equal(stripNamespace(result.idClaims, NS).relock_mfa_reason, 'no_device_id');
+  });
+
   test('revoked device (Relock device.revoked after the verification): MFA, verification_level revoked', async () => {
     const user = newUser('revoked');
     await trustedUser(c, user, 'dev-rev');
@@ -678,7 +736,7 @@ rate_limit = 200
     assert.equal(refresh.denied, true);
   });
 
-  test('authcorrd hung (SIGSTOP): MFA and relock_error timeout after 1.5 s, well within 2 s', async () => {
+  test('authcorrd hung (SIGSTOP): MFA and relock_error timeout after 1.5 s, well within 2 s', { timeout: 20000 }, async () => {
     const user = newUser('sigstop');
     daemon.child.kill('SIGSTOP');
     try {
@@ -734,7 +792,7 @@ rate_limit = 200
     expectError(await c.risk(TOKEN, { ...good, ip: ['x'] }), 400);
     expectError(await c.risk(TOKEN, { ...good, device_id: 7 }), 400);
     expectError(await c.risk(TOKEN, { ...good, risk_assessment: 'low' }), 400);
-    expectError(await c.risk(TOKEN, { ...good, pad: 'z'.repeat(2 * 1024 * 1024) }), 413);
+    expectError(await c.risk(TOKEN, { ...good, pad: 'z'.repeat(100 * 1024) }), 413);
     const ok = await c.risk(TOKEN, good);
     assert.equal(ok.status, 200, ok.text);
     assert.match(ok.headers.get('content-type') ?? '', /application\/json/);

@@ -14,16 +14,16 @@ namespace {
 constexpr std::string_view kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 ConfigLoad load(const std::string& text) {
-  return parse_config(text, "test.toml",
-                      [](std::string_view name) -> std::optional<std::string> {
-                        if (name == "HOOK_SECRET") return std::string(kSecret);
-                        return std::nullopt;
-                      });
+  return parse_config(text, "test.toml", [](std::string_view name) -> std::optional<std::string> {
+    if (name == "HOOK_SECRET") return std::string(kSecret);
+    return std::nullopt;
+  });
 }
 
 std::string all_errors(const ConfigLoad& result) {
   std::string out;
-  for (const ConfigError& error : result.errors) out += to_string(error) + "\n";
+  for (const ConfigError& error : result.errors)
+    out += to_string(error) + "\n";
   return out;
 }
 

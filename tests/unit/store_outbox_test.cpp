@@ -17,7 +17,8 @@ AlertRecord alert(std::string id, std::string user) {
 
 std::vector<std::string> alert_ids(const std::vector<OutboxDelivery>& rows) {
   std::vector<std::string> out;
-  for (const OutboxDelivery& row : rows) out.push_back(row.alert_id);
+  for (const OutboxDelivery& row : rows)
+    out.push_back(row.alert_id);
   return out;
 }
 
@@ -85,8 +86,8 @@ TEST_CASE("outbox: a disabled endpoint, dead letters and the operator's retry an
   TempDir dir;
   Store store = Store::open(dir.file());
   const std::vector<AlertRecord> alerts{alert("a1", "u1"), alert("a2", "u1"), alert("b1", "u2")};
-  store.record_alerts(alerts, kT0, std::vector<OutboxTarget>{{0, "hook", ""}, {1, "hook", ""},
-                                                             {2, "keep", ""}});
+  store.record_alerts(alerts, kT0,
+                      std::vector<OutboxTarget>{{0, "hook", ""}, {1, "hook", ""}, {2, "keep", ""}});
   CHECK_FALSE(store.webhook_endpoint_disabled("hook"));
   store.disable_webhook_endpoint("hook", "410 Gone", kT0 + 1);
   CHECK(store.webhook_endpoint_disabled("hook") == "410 Gone");

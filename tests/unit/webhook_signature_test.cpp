@@ -29,10 +29,9 @@ TEST_CASE("webhook signature: the Standard Webhooks test vector") {
 
 TEST_CASE("webhook signature: every secret of a rotation signs") {
   std::string error;
-  const auto keys = parse_webhook_secrets(
-      "  whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n whsec_" + base64_encode(std::string(32, 'k')) +
-          " ",
-      error);
+  const auto keys = parse_webhook_secrets("  whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n whsec_" +
+                                              base64_encode(std::string(32, 'k')) + " ",
+                                          error);
   REQUIRE(keys);
   REQUIRE(keys->keys.size() == 2);
   const std::string header = webhook_signature(*keys, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
