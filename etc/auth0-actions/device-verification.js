@@ -204,7 +204,7 @@ exports.onExecutePostLogin = async (event, api) => {
     relock_verification_level: risk.verification_level,
     relock_risk_score: risk.score,
   };
-  if (deviceConfirmed) {
+  if (risk.decision === 'allow' && deviceConfirmed) {
     setClaims(api, ns, claims);
     return;
   }
