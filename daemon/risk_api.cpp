@@ -162,7 +162,7 @@ std::optional<http::Response> RiskApi::preflight(const http::Request& head) {
         std::from_chars(length->data(), length->data() + length->size(), declared);
     if (ec != std::errc() || declared > kMaxBodyBytes) {
       metrics_.risk_query("bad_request", -1);
-      return http::error_response(413, "payload_too_large",
+      return http::error_response(413, "body_too_large",
                                   fmt::format("a risk query is at most {} bytes", kMaxBodyBytes));
     }
   }
@@ -173,7 +173,7 @@ http::Response RiskApi::handle(const http::Request& request) {
   const auto started = std::chrono::steady_clock::now();
   if (request.body.size() > kMaxBodyBytes) {
     metrics_.risk_query("bad_request", -1);
-    return http::error_response(413, "payload_too_large",
+    return http::error_response(413, "body_too_large",
                                 fmt::format("a risk query is at most {} bytes", kMaxBodyBytes));
   }
   std::string error;
@@ -236,8 +236,11 @@ std::string RiskApi::evaluate(const RiskQuery& query, std::string& decision) {
     append_json_string(body, "Auth0's risk assessment rated this login's confidence " +
                                  query.risk_confidence + ": treat it as unverified.");
   }
+  // Relock trust is known per user; only a query that names its device (and names the one
+  // Relock verified) can be told that this device is trusted.
+  const bool device_trusted = trust.trusted && !query.device_id.empty();
   body += fmt::format("],\"decision\":\"{}\",\"device_trusted\":{}", decision,
-                      trust.trusted ? "true" : "false");
+                      device_trusted ? "true" : "false");
   if (!trust.device_id.empty()) {
     body += ",\"device_id\":";
     append_json_string(body, trust.device_id);

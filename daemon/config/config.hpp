@@ -147,8 +147,9 @@ struct ApiConfig {
   int rate_limit = 200;  // requests per second per client token (and its burst)
   // Score added when Auth0's riskAssessment.confidence is "low" / "medium" (factor
   // auth0_risk_assessment); "high" and "neutral" add nothing.
-  int risk_assessment_low = 30;
-  int risk_assessment_medium = 15;
+  // Auth0 treats "low" confidence as "require MFA": the default alone reaches mfa_score.
+  int risk_assessment_low = 40;
+  int risk_assessment_medium = 20;
 };
 
 struct LogConfig {

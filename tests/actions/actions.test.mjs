@@ -756,7 +756,7 @@ rate_limit = 200
   test('session-validation on a refresh-token exchange: a trusted session is allowed', async () => {
     const user = newUser('refresh-ok');
     await trustedUser(c, user, 'dev-r');
-    await c.riskWhen(TOKEN, { user_id: user, ip: IP1, user_agent: UA1 }, (j) => j.device_trusted === true, 'trust');
+    await c.riskWhen(TOKEN, { user_id: user, ip: IP1, user_agent: UA1 }, (j) => j.verification_level === 'verified', 'the Relock verification');
     const result = await runAction(loadAction(SESSION), refreshEvent(daemon.url, TOKEN, user, { sessionId: `sess-${user}` }));
     assert.equal(result.denied, false);
     assert.deepEqual(result.mfa, []);

@@ -73,11 +73,16 @@ TEST_CASE("risk API: a verified device with a known IP and user agent is allowed
   Fixture f;
   f.feed({auth0("s", kNow - 5 * kMinuteMs, std::string(kUser), "login-1"),
           relock("authentication.success", kNow - kMinuteMs, std::string(kUser), "r1")});
-  const http::Response response = f.call(request(query()));
+  const http::Response response = f.call(request(query(R"(,"device_id":"dev-1")")));
   CHECK(response.status == 200);
   CHECK(response.body ==
         R"({"score":0,"level":"low","factors":[],"recommendations":[],"decision":"allow",)"
         R"("device_trusted":true,"device_id":"dev-1","verification_level":"verified"})");
+  // Without a device id the score is the same (Relock trust is per user), but no device can
+  // be called trusted.
+  CHECK(f.call(request(query())).body ==
+        R"({"score":0,"level":"low","factors":[],"recommendations":[],"decision":"allow",)"
+        R"("device_trusted":false,"device_id":"dev-1","verification_level":"verified"})");
 }
 
 TEST_CASE("risk API: each factor, alone and together") {
@@ -102,9 +107,10 @@ TEST_CASE("risk API: each factor, alone and together") {
   SUBCASE("Auth0 riskAssessment confidence low and medium; high adds nothing") {
     auto body =
         f.call(request(query(R"(,"risk_assessment":{"confidence":"low","version":"1"})"))).body;
-    CHECK(contains(body, R"({"factor":"auth0_risk_assessment","score":30})"));
+    CHECK(contains(body, R"({"factor":"auth0_risk_assessment","score":40})"));
+    CHECK(contains(body, R"("decision":"mfa")"));
     body = f.call(request(query(R"(,"risk_assessment":{"confidence":"medium"})"))).body;
-    CHECK(contains(body, R"({"factor":"auth0_risk_assessment","score":15})"));
+    CHECK(contains(body, R"({"factor":"auth0_risk_assessment","score":20})"));
     body = f.call(request(query(R"(,"risk_assessment":{"confidence":"high"})"))).body;
     CHECK(contains(body, R"("score":0)"));
   }
@@ -113,7 +119,7 @@ TEST_CASE("risk API: each factor, alone and together") {
                                            R"({"confidence":"low"})",
                                            "203.0.113.9", "UA-2")))
                           .body;
-    CHECK(contains(body, R"("score":95,"level":"high")"));
+    CHECK(contains(body, R"("score":105,"level":"high")"));
     CHECK(contains(body, R"("decision":"mfa")"));
     CHECK(contains(body, "revoking the user's sessions"));
   }
@@ -163,7 +169,7 @@ TEST_CASE("risk API: decision thresholds are configuration") {
   Fixture f(config);
   CHECK(contains(f.call(request(query())).body, R"("decision":"mfa")"));  // 30
   CHECK(contains(f.call(request(query(R"(,"risk_assessment":{"confidence":"low"})"))).body,
-                 R"("decision":"deny")"));  // 60
+                 R"("decision":"deny")"));  // 70
 }
 
 TEST_CASE("risk API: bad requests are refused with a JSON error") {
