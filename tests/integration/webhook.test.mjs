@@ -133,6 +133,12 @@ async function until(what, predicate, receivers, timeoutMs = 15000) {
   const deadline = Date.now() + timeoutMs;
   let last;
   for (;;) {
+    for (const daemon of live.daemons) {
+      if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) {
+        const tail = daemon.log().split('\n').slice(-15).join('\n');
+        throw new Error(`the daemon died (${daemon.child.exitCode ?? daemon.child.signalCode}) while waiting for ${what}; log ends:\n${tail}`);
+      }
+    }
     for (const rx of receivers) {
       if (rx.violations.length > 0) throw new Error(`invalid webhook request(s):\n${rx.violations.join('\n')}`);
     }
@@ -142,7 +148,10 @@ async function until(what, predicate, receivers, timeoutMs = 15000) {
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last?.stack ?? last})`);
+    if (Date.now() > deadline) {
+      const logs = [...live.daemons].map((d) => d.log().split('\n').slice(-15).join('\n')).join('\n--\n');
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last?.stack ?? last}); daemon log ends:\n${logs}`);
+    }
     await sleep(50);
   }
 }
