@@ -14,6 +14,8 @@ struct RiskWeights {
   int user_agent_change = 15;
   int low_device_trust = 30;
   int recent_failures = 25;
+
+  bool operator==(const RiskWeights&) const = default;
 };
 
 struct CorrelatorParams {
@@ -53,6 +55,8 @@ struct CorrelatorParams {
 
   // Join events that carry no user id but an email address to the user last seen with it.
   bool join_on_email = false;
+
+  bool operator==(const CorrelatorParams&) const = default;
 };
 
 }  // namespace authcorrd

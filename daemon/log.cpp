@@ -12,6 +12,22 @@ namespace authcorrd {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::info)};
+std::atomic<bool> g_json{false};
+
+// A JSON string body (without quotes): log messages are ours, but may quote user input.
+void append_json_escaped(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\u{:04x}", byte);
+    } else {
+      out += c;
+    }
+  }
+}
 
 std::string_view level_name(LogLevel level) {
   switch (level) {
@@ -37,6 +53,10 @@ bool stderr_is_journal() {
 void set_log_level(LogLevel level) {
   g_level.store(static_cast<int>(level));
 }
+void set_log_format(LogFormat format) {
+  g_json.store(format == LogFormat::json);
+}
+
 LogLevel log_level() {
   return static_cast<LogLevel>(g_level.load());
 }
@@ -50,12 +70,19 @@ LogLevel parse_log_level(std::string_view text) {
 
 void write_log_line(LogLevel level, std::string_view message) {
   std::string line;
-  if (stderr_is_journal()) {
-    line = fmt::format("<{}>{}\n", static_cast<int>(level), message);
+  // journald keeps the level from the "<N>" prefix, in either format.
+  if (stderr_is_journal()) line = fmt::format("<{}>", static_cast<int>(level));
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  if (g_json.load()) {
+    line += fmt::format(R"({{"time":"{:%Y-%m-%dT%H:%M:%S}Z","level":"{}","message":")", now,
+                        level_name(level));
+    append_json_escaped(line, message);
+    line += "\"}\n";
+  } else if (stderr_is_journal()) {
+    line += fmt::format("{}\n", message);  // journald adds its own time stamp
   } else {
-    const auto now =
-        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    line = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z {} {}\n", now, level_name(level), message);
+    line += fmt::format("{:%Y-%m-%dT%H:%M:%S}Z {} {}\n", now, level_name(level), message);
   }
   // One write(2) per line keeps lines whole when threads or processes share stderr.
   const ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());

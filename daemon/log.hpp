@@ -14,7 +14,11 @@ namespace authcorrd {
 
 enum class LogLevel { error = 3, warn = 4, info = 6, debug = 7 };
 
+// text: "2025-01-01T00:00:00Z info message"; json: {"time","level","message"} per line.
+enum class LogFormat { text, json };
+
 void set_log_level(LogLevel level);
+void set_log_format(LogFormat format);
 LogLevel log_level();
 // "error" | "warn" | "info" | "debug"; anything else is info.
 LogLevel parse_log_level(std::string_view text);

@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
   authcorrd::RunOptions run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run the daemon");
   run_cmd->add_option("--config", config_path, "Configuration file")->capture_default_str();
+  run_cmd->add_option("--log-level", run.log_level, "Override [log] level")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
   run_cmd->add_option("--ready-file", run.ready_file,
                       "Write {\"listen\",\"pid\"} JSON here once ready (scripts, tests)");
 
@@ -111,6 +113,7 @@ int main(int argc, char** argv) {
     if (run_cmd->parsed()) {
       const auto config = load_or_report(config_path);
       if (!config) return 1;
+      run.config_path = config_path;
       return authcorrd::run_daemon(*config, run);
     }
   } catch (const std::exception& error) {

@@ -170,6 +170,19 @@ void DaemonMetrics::register_outputs(prometheus::Registry& registry) {
                               .Name("authcorrd_alertmanager_active_alerts")
                               .Help("Alerts the Alertmanager sink currently keeps firing, by sink")
                               .Register(registry);
+  config_reloads_ = &prometheus::BuildCounter()
+                         .Name("authcorrd_config_reloads_total")
+                         .Help(
+                             "Configuration reloads (SIGHUP) by result: ok, or failed (the "
+                             "previous configuration stays in use)")
+                         .Register(registry);
+  config_reloads_->Add({{"result", "ok"}});
+  config_reloads_->Add({{"result", "failed"}});
+  config_reload_success_ = &prometheus::BuildGauge()
+                                .Name("authcorrd_config_last_reload_success_timestamp_seconds")
+                                .Help("When the configuration in use was loaded (start or reload)")
+                                .Register(registry)
+                                .Add({});
   risk_queries_ = &prometheus::BuildCounter()
                        .Name("authcorrd_risk_api_requests_total")
                        .Help("POST /v1/risk requests by result: the decision, or why none was made")
@@ -337,6 +350,15 @@ void DaemonMetrics::webhook_endpoint_enabled(std::string_view sink, bool enabled
 void DaemonMetrics::alertmanager_post(std::string_view sink, bool ok) {
   alertmanager_posts_->Add({{"sink", std::string(sink)}, {"result", ok ? "ok" : "error"}})
       .Increment();
+}
+
+void DaemonMetrics::config_reload(bool ok, double unix_seconds) {
+  config_reloads_->Add({{"result", ok ? "ok" : "failed"}}).Increment();
+  if (ok) config_reload_success_->Set(unix_seconds);
+}
+
+void DaemonMetrics::config_loaded(double unix_seconds) {
+  config_reload_success_->Set(unix_seconds);
 }
 
 void DaemonMetrics::risk_query(std::string_view result, double seconds) {

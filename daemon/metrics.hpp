@@ -76,6 +76,10 @@ class DaemonMetrics {
   void alertmanager_post(std::string_view sink, bool ok);
   void alertmanager_active(std::string_view sink, std::size_t active);
 
+  // Configuration: loaded at start, reloaded on SIGHUP (ok or failed).
+  void config_loaded(double unix_seconds);
+  void config_reload(bool ok, double unix_seconds);
+
   // POST /v1/risk: `result` is allow | mfa | deny | bad_request | unauthorized | rate_limited;
   // `seconds` the evaluation time (< 0: not evaluated).
   void risk_query(std::string_view result, double seconds);
@@ -115,6 +119,8 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Gauge>* webhook_enabled_;
   prometheus::Family<prometheus::Counter>* alertmanager_posts_;
   prometheus::Family<prometheus::Gauge>* alertmanager_active_;
+  prometheus::Family<prometheus::Counter>* config_reloads_;
+  prometheus::Gauge* config_reload_success_;
   prometheus::Family<prometheus::Counter>* risk_queries_;
   prometheus::Histogram* risk_duration_;
 

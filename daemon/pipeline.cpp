@@ -82,6 +82,7 @@ BatchOutcome IngestPipeline::accept(std::span<const Event> events,
     }
   }
   outcome.alerts = handle_alerts(alert_buffer_, now, false);
+  events_accepted_ += outcome.new_events;
   return outcome;
 }
 
@@ -123,6 +124,7 @@ std::size_t IngestPipeline::handle_alerts(std::vector<Alert>& alerts, TimeMs now
     }
     const Alert& alert = alerts[i];
     metrics_.alert_emitted(alert.type, alert.severity);
+    ++alerts_emitted_;
     AlertMessage message{records[i].id, records[i].type, std::string(to_string(alert.severity)),
                          std::move(records[i].json), alert_summary(alert, records[i].id)};
     log_info("alert {} {} {}", message.type, message.severity, message.id);
@@ -233,6 +235,15 @@ void IngestPipeline::tick() {
   } catch (const std::exception& error) {
     log_error("periodic store maintenance failed: {}", error.what());
   }
+}
+
+void IngestPipeline::replace_sinks(std::vector<std::unique_ptr<AlertSink>> sinks) {
+  sinks_ = std::move(sinks);
+  sink_failing_.assign(sinks_.size(), false);
+  // Which old sink took what no longer means anything; the store still knows what is
+  // undelivered, and the next tick offers it to the new sinks (which check holds()).
+  partial_deliveries_.clear();
+  undelivered_pending_ = true;
 }
 
 void IngestPipeline::reopen_sinks() {

@@ -68,6 +68,14 @@ class IngestPipeline final : public EventBatchSink {
   // the transaction that records the alert. Not owned; they outlive the pipeline's use.
   void attach_webhooks(std::vector<WebhookSender*> senders) { webhooks_ = std::move(senders); }
 
+  // A configuration reload: the synchronous sinks are replaced (alerts some old sink had not
+  // taken yet stay undelivered in the store and go to the new ones on the next tick).
+  void replace_sinks(std::vector<std::unique_ptr<AlertSink>> sinks);
+
+  // Since start: events journaled (new ones) and alerts emitted; for status lines.
+  std::size_t events_accepted() const noexcept { return events_accepted_; }
+  std::size_t alerts_emitted() const noexcept { return alerts_emitted_; }
+
   // SIGHUP/SIGUSR1: sinks reopen their files.
   void reopen_sinks();
 
@@ -96,6 +104,8 @@ class IngestPipeline final : public EventBatchSink {
   TimeMs last_tick_boundary_ = kNoTime;
   TimeMs last_prune_ = kNoTime;
   bool undelivered_pending_ = false;
+  std::size_t events_accepted_ = 0;
+  std::size_t alerts_emitted_ = 0;
   std::vector<Alert> alert_buffer_;
   std::vector<bool> sink_failing_;  // per sink: the last delivery failed
   // Alert id -> which sinks took it, for alerts some sink failed to take (retried on ticks).

@@ -68,6 +68,12 @@ http::Response unauthorized(std::string_view message, bool bearer) {
   return response;
 }
 
+TimeMs wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view body) {
@@ -111,12 +117,15 @@ DaemonRoutes::DaemonRoutes(const Config& config, IngestPipeline& pipeline, Daemo
       pipeline_(pipeline),
       metrics_(metrics),
       readiness_(std::move(readiness)),
-      parser_(ParseLimits{.max_item_bytes = config.server.max_body_bytes}),
-      risk_api_(config.api, pipeline.correlator(), metrics, [] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-      }) {}
+      parser_(ParseLimits{.max_item_bytes = config.server.max_body_bytes}) {
+  risk_api_.emplace(config.api, pipeline.correlator(), metrics, wall_clock_ms);
+}
+
+void DaemonRoutes::reconfigure(const Config& config) {
+  log_stream_token_ = config.log_stream ? config.log_stream->token : Secret{};
+  relock_secret_ = config.relock.webhook_secret;
+  risk_api_.emplace(config.api, pipeline_.correlator(), metrics_, wall_clock_ms);
+}
 
 std::optional<http::Response> DaemonRoutes::preflight(const http::Request& head,
                                                       std::string_view& route) {
@@ -154,7 +163,7 @@ std::optional<http::Response> DaemonRoutes::preflight(const http::Request& head,
   }
   if (path == RiskApi::kRoute) {
     route = RiskApi::kRoute;
-    return risk_api_.preflight(head);
+    return risk_api_->preflight(head);
   }
   if (path == kMetricsRoute || path == kHealthRoute || path == kReadyRoute) {
     route = path == kMetricsRoute  ? kMetricsRoute
@@ -168,7 +177,7 @@ std::optional<http::Response> DaemonRoutes::preflight(const http::Request& head,
 }
 
 http::Response DaemonRoutes::handle(http::Request& request, std::string_view route) {
-  if (route == RiskApi::kRoute) return risk_api_.handle(request);
+  if (route == RiskApi::kRoute) return risk_api_->handle(request);
   if (route == kAuth0Route) return ingest(request, Source::auth0);
   if (route == kRelockRoute) {
     const std::string_view presented = *request.header("x-relock-signature");

@@ -36,6 +36,10 @@ class DaemonRoutes final : public http::Handler {
                                           std::string_view& route) override;
   http::Response handle(http::Request& request, std::string_view route) override;
 
+  // A configuration reload: new ingest secrets and risk API settings (rate-limit buckets start
+  // full again). Connections in progress are not affected.
+  void reconfigure(const Config& config);
+
  private:
   http::Response ingest(http::Request& request, Source source);
 
@@ -45,7 +49,7 @@ class DaemonRoutes final : public http::Handler {
   DaemonMetrics& metrics_;
   Readiness readiness_;
   EventParser parser_;
-  RiskApi risk_api_;
+  std::optional<RiskApi> risk_api_;
 };
 
 // The presented bearer token, or empty when the header is missing or not "Bearer <token>".

@@ -11,10 +11,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <fstream>
 #include <memory>
@@ -43,6 +45,13 @@ namespace asio = boost::asio;
 
 // How long SIGTERM waits for requests in flight before closing anyway.
 constexpr auto kShutdownGrace = std::chrono::seconds(5);
+
+std::uint64_t monotonic_usec() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000 +
+         static_cast<std::uint64_t>(now.tv_nsec) / 1'000;
+}
 
 TimeMs wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -91,10 +100,7 @@ class Daemon {
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         ticker_(io_) {
     signals_.add(SIGUSR1);
-    std::vector<WebhookSender*> senders;
-    for (const auto& sender : webhooks_)
-      senders.push_back(sender.get());
-    pipeline_.attach_webhooks(std::move(senders));
+    attach_webhooks();
   }
 
   int run() {
@@ -136,7 +142,13 @@ class Daemon {
     if (!options_.ready_file.empty()) {
       write_ready_file(options_.ready_file, config_.server.address, port);
     }
-    sd_notify(0, "READY=1\nSTATUS=running");
+    metrics_.config_loaded(static_cast<double>(wall_clock_ms()) / 1000.0);
+    std::uint64_t watchdog_usec = 0;
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+      asio::co_spawn(io_, watchdog_loop(std::chrono::microseconds(watchdog_usec / 2)),
+                     asio::detached);
+    }
+    sd_notify(0, fmt::format("READY=1\n{}", status_line()).c_str());
     io_.run();
     log_info("stopped");
     return 0;
@@ -216,9 +228,11 @@ class Daemon {
   }
 
   asio::awaitable<void> tick_loop() {
-    while (!stopping_) {
+    for (unsigned tick = 1; !stopping_; ++tick) {
       pipeline_.tick();
       metrics_.set_ready(readiness().first);
+      if (tick % 10 == 0) sd_notify(0, status_line().c_str());
+      std::erase_if(retired_webhooks_, [](const auto& sender) { return sender->finished(); });
       ticker_.expires_after(std::chrono::seconds(1));
       co_await ticker_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -227,7 +241,12 @@ class Daemon {
   void wait_for_signal() {
     signals_.async_wait([this](const boost::system::error_code& error, int signal) {
       if (error) return;
-      if (signal == SIGHUP || signal == SIGUSR1) {
+      if (signal == SIGHUP) {
+        if (!stopping_) reload();
+        wait_for_signal();
+        return;
+      }
+      if (signal == SIGUSR1) {
         log_info("signal {}: reopening alert files", signal);
         pipeline_.reopen_sinks();
         wait_for_signal();
@@ -235,6 +254,132 @@ class Daemon {
       }
       begin_shutdown(signal);
     });
+  }
+
+  // SIGHUP: the new file is parsed and validated completely before anything changes; then
+  // what can change at run time is swapped in (log level and format, ingest secrets, the risk
+  // API, sinks) without touching the index, the outbox, the pollers or open connections.
+  // Sections that need a restart keep their old values, with a warning.
+  void reload() {
+    sd_notify(0, fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS=reloading {}",
+                             monotonic_usec(), options_.config_path)
+                     .c_str());
+    log_info("signal {}: reloading {} and reopening alert files", SIGHUP, options_.config_path);
+    pipeline_.reopen_sinks();  // log rotation must work even when the new file is bad
+    ConfigLoad load = load_config_file(options_.config_path, process_environment());
+    const double now_seconds = static_cast<double>(wall_clock_ms()) / 1000.0;
+    if (!load.config) {
+      for (const ConfigError& error : load.errors)
+        log_error("reload: {}", to_string(error));
+      log_error("reload: {} error(s); still running on the previous configuration",
+                load.errors.size());
+      metrics_.config_reload(false, now_seconds);
+      sd_notify(0, "READY=1\nSTATUS=reload failed: still running on the previous configuration");
+      return;
+    }
+    Config next = std::move(*load.config);
+    keep_restart_only_sections(next);
+    const bool sinks_changed = !(next.sinks == config_.sinks);
+    const bool api_changed = !(next.api == config_.api) ||
+                             !(next.log_stream == config_.log_stream) ||
+                             !(next.relock.webhook_secret == config_.relock.webhook_secret);
+    config_ = std::move(next);
+    apply_log_settings();
+    if (api_changed) routes_.reconfigure(config_);
+    if (sinks_changed) replace_sinks();
+    metrics_.config_reload(true, now_seconds);
+    log_info("reload: configuration from {} in use{}{}", options_.config_path,
+             sinks_changed ? "; sinks replaced" : "",
+             api_changed ? "; secrets and API updated" : "");
+    sd_notify(0, "READY=1\nSTATUS=running (configuration reloaded)");
+  }
+
+  // [server], [store], [correlator] and the pollers' settings are bound to the listener, the
+  // state file, the index and running pollers: a reload keeps the old ones (and says so).
+  void keep_restart_only_sections(Config& next) const {
+    const auto keep = [this](bool same, std::string_view section) {
+      if (!same)
+        log_warn("reload: {} changed; the change takes effect at the next restart", section);
+    };
+    keep(next.server == config_.server, "[server]");
+    next.server = config_.server;
+    keep(next.store == config_.store, "[store]");
+    next.store = config_.store;
+    keep(next.correlator == config_.correlator, "[correlator]");
+    next.correlator = config_.correlator;
+    keep(next.auth0_pull == config_.auth0_pull, "[auth0] pulling");
+    next.auth0_pull = config_.auth0_pull;
+    RelockConfig relock_pull = config_.relock;
+    relock_pull.webhook_secret = next.relock.webhook_secret;  // reloadable
+    keep(next.relock == relock_pull, "[relock] pulling");
+    next.relock = relock_pull;
+  }
+
+  void apply_log_settings() const {
+    set_log_level(
+        parse_log_level(options_.log_level.empty() ? config_.log.level : options_.log_level));
+    set_log_format(config_.log.format == "json" ? LogFormat::json : LogFormat::text);
+  }
+
+  // Webhook senders whose settings did not change keep running; the others finish their
+  // attempt in flight and are dropped (their outbox rows stay and are picked up by the new
+  // sender of the same name). File, stdout and Alertmanager sinks are rebuilt.
+  void replace_sinks() {
+    std::vector<std::unique_ptr<WebhookSender>> kept;
+    for (auto& sender : webhooks_) {
+      const auto& wanted = config_.sinks.webhooks;
+      if (std::find(wanted.begin(), wanted.end(), sender->config()) != wanted.end()) {
+        kept.push_back(std::move(sender));
+      } else {
+        sender->stop();
+        retired_webhooks_.push_back(std::move(sender));
+      }
+    }
+    for (const WebhookSinkConfig& sink : config_.sinks.webhooks) {
+      const bool running =
+          std::any_of(kept.begin(), kept.end(), [&](const auto& s) { return s->config() == sink; });
+      if (running) continue;
+      kept.push_back(std::make_unique<WebhookSender>(io_.get_executor(), sink, store_, metrics_,
+                                                     wall_clock_ms));
+      kept.back()->start();
+      log_info("webhook {}: delivering from the outbox", sink.name);
+    }
+    webhooks_ = std::move(kept);
+    attach_webhooks();
+
+    for (AlertmanagerSink* manager : alertmanagers_)
+      manager->stop();
+    alertmanagers_.clear();
+    pipeline_.replace_sinks(make_all_sinks());
+    restore_alertmanager_alerts();
+    for (AlertmanagerSink* manager : alertmanagers_)
+      manager->start();
+  }
+
+  void attach_webhooks() {
+    std::vector<WebhookSender*> senders;
+    for (const auto& sender : webhooks_)
+      senders.push_back(sender.get());
+    pipeline_.attach_webhooks(std::move(senders));
+  }
+
+  // The event loop proves it is alive: a loop stuck in one handler stops pinging and systemd
+  // restarts the service after WatchdogSec.
+  asio::awaitable<void> watchdog_loop(std::chrono::microseconds interval) {
+    asio::steady_timer timer(io_);
+    for (;;) {
+      sd_notify(0, "WATCHDOG=1");
+      timer.expires_after(interval);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+  std::string status_line() const {
+    return fmt::format(
+        "STATUS=running: {} event(s) journaled and {} alert(s) since start, {} "
+        "user(s) tracked",
+        pipeline_.events_accepted(), pipeline_.alerts_emitted(),
+        pipeline_.correlator().stats().tracked_users);
   }
 
   void begin_shutdown(int signal) {
@@ -277,7 +422,7 @@ class Daemon {
     io_.stop();
   }
 
-  const Config& config_;
+  Config config_;  // the configuration in use (replaced by a successful reload)
   const RunOptions& options_;
   asio::io_context io_{1};
   DaemonMetrics metrics_;
@@ -285,6 +430,8 @@ class Daemon {
   std::vector<AlertmanagerSink*> alertmanagers_;  // owned by pipeline_
   IngestPipeline pipeline_;
   std::vector<std::unique_ptr<WebhookSender>> webhooks_;
+  // Replaced by a reload, kept until their delivery loop has returned.
+  std::vector<std::unique_ptr<WebhookSender>> retired_webhooks_;
   DaemonRoutes routes_;
   http::Server server_;
   asio::signal_set signals_;
@@ -298,7 +445,8 @@ class Daemon {
 }  // namespace
 
 int run_daemon(const Config& config, const RunOptions& options) {
-  set_log_level(parse_log_level(config.log.level));
+  set_log_level(parse_log_level(options.log_level.empty() ? config.log.level : options.log_level));
+  set_log_format(config.log.format == "json" ? LogFormat::json : LogFormat::text);
   // A reader that went away (stdout sink into a closed pipe) must be an error, not a kill.
   std::signal(SIGPIPE, SIG_IGN);
   try {

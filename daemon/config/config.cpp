@@ -27,6 +27,7 @@ constexpr TimeMs kMaxServerTimeout = kHourMs;
 void read_log(Section& root, LogConfig& out) {
   Section log = root.get_table("log");
   if (auto level = log.get_enum("level", {"error", "warn", "info", "debug"})) out.level = *level;
+  if (auto format = log.get_enum("format", {"text", "json"})) out.format = *format;
   log.finish();
 }
 

@@ -28,6 +28,8 @@ struct Secret {
   std::string value;
   std::string origin;
   bool empty() const noexcept { return value.empty(); }
+
+  bool operator==(const Secret&) const = default;
 };
 
 struct ServerConfig {
@@ -39,6 +41,8 @@ struct ServerConfig {
   TimeMs write_timeout = 10 * kSecondMs;  // whole response must be taken by the client in it
   TimeMs idle_timeout = 60 * kSecondMs;   // keep-alive connection with no request
   std::size_t max_connections = 256;
+
+  bool operator==(const ServerConfig&) const = default;
 };
 
 // Where the Auth0 poller begins when the store holds no checkpoint yet.
@@ -46,6 +50,8 @@ struct StartPosition {
   enum class Kind { now, look_back, beginning };
   Kind kind = Kind::now;
   TimeMs look_back = 0;  // for look_back: how far before the daemon's first start
+
+  bool operator==(const StartPosition&) const = default;
 };
 
 struct Auth0PullConfig {
@@ -58,10 +64,14 @@ struct Auth0PullConfig {
   int page_size = 100;  // `take`, 1..100
   TimeMs request_timeout = 30 * kSecondMs;
   std::string ca_file;  // extra CA bundle for https (tests, private CAs); empty = system store
+
+  bool operator==(const Auth0PullConfig&) const = default;
 };
 
 struct LogStreamConfig {
   Secret token;  // expected as "Authorization: Bearer <token>"
+
+  bool operator==(const LogStreamConfig&) const = default;
 };
 
 struct RelockConfig {
@@ -71,20 +81,28 @@ struct RelockConfig {
   TimeMs poll_interval = 10 * kSecondMs;
   TimeMs request_timeout = 30 * kSecondMs;
   std::string ca_file;
+
+  bool operator==(const RelockConfig&) const = default;
 };
 
 struct StoreConfig {
   std::string path = "/var/lib/authcorrd/authcorrd.db";
   bool synchronous_full = false;  // PRAGMA synchronous=FULL (power-loss safe) instead of NORMAL
   TimeMs alert_retention = 30 * kDayMs;  // emitted alert ids are remembered this long
+
+  bool operator==(const StoreConfig&) const = default;
 };
 
 struct FileSinkConfig {
   std::string path;
+
+  bool operator==(const FileSinkConfig&) const = default;
 };
 
 struct StdoutSinkConfig {
   bool pretty = false;  // false: one alert contract JSON line per alert
+
+  bool operator==(const StdoutSinkConfig&) const = default;
 };
 
 // Which alerts a sink takes: at least min_severity and, when `types` is not empty, one of them.
@@ -99,6 +117,8 @@ struct AlertFilter {
     }
     return false;
   }
+
+  bool operator==(const AlertFilter&) const = default;
 };
 
 // [[sinks.webhook]]: signed (Standard Webhooks) deliveries through the durable SQLite outbox.
@@ -115,6 +135,8 @@ struct WebhookSinkConfig {
   TimeMs max_age = 24 * kHourMs;               // then the delivery moves to the dead letters
   std::size_t max_outbox = 100000;             // pending deliveries kept; beyond: dead letters
   std::string ca_file;
+
+  bool operator==(const WebhookSinkConfig&) const = default;
 };
 
 // [[sinks.alertmanager]]: POST /api/v2/alerts, re-sent while active.
@@ -128,6 +150,8 @@ struct AlertmanagerSinkConfig {
   // http://<hostname>:<port>/metrics (run.cpp).
   std::string generator_url;
   std::string ca_file;
+
+  bool operator==(const AlertmanagerSinkConfig&) const = default;
 };
 
 struct SinksConfig {
@@ -135,6 +159,8 @@ struct SinksConfig {
   std::vector<StdoutSinkConfig> stdouts;
   std::vector<WebhookSinkConfig> webhooks;
   std::vector<AlertmanagerSinkConfig> alertmanagers;
+
+  bool operator==(const SinksConfig&) const = default;
 };
 
 // [api]: the synchronous risk API (POST /v1/risk) that Auth0 Actions call during a login.
@@ -150,10 +176,15 @@ struct ApiConfig {
   // Auth0 treats "low" confidence as "require MFA": the default alone reaches mfa_score.
   int risk_assessment_low = 40;
   int risk_assessment_medium = 20;
+
+  bool operator==(const ApiConfig&) const = default;
 };
 
 struct LogConfig {
   std::string level = "info";  // error | warn | info | debug; messages go to stderr (journald)
+  std::string format = "text";  // text | json (one JSON object per line)
+
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct Config {

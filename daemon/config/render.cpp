@@ -177,6 +177,7 @@ std::string render_effective_config(const Config& config) {
 
   w.table("log");
   w.string("level", config.log.level);
+  w.string("format", config.log.format);
 
   const ServerConfig& server = config.server;
   w.table("server");

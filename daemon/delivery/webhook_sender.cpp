@@ -115,12 +115,14 @@ void WebhookSender::notify(std::size_t added, std::size_t refused) {
 }
 
 void WebhookSender::start() {
-  asio::co_spawn(wake_.get_executor(), run(), [name = config_.name](std::exception_ptr error) {
+  running_ = true;
+  asio::co_spawn(wake_.get_executor(), run(), [this](std::exception_ptr error) {
+    running_ = false;
     if (!error) return;
     try {
       std::rethrow_exception(error);
     } catch (const std::exception& e) {
-      log_error("webhook {}: delivery loop stopped: {}", name, e.what());
+      log_error("webhook {}: delivery loop stopped: {}", config_.name, e.what());
     }
   });
 }

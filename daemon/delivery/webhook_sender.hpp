@@ -44,6 +44,9 @@ class WebhookSender {
   WebhookSender& operator=(const WebhookSender&) = delete;
 
   const std::string& name() const noexcept { return config_.name; }
+  const WebhookSinkConfig& config() const noexcept { return config_; }
+  // The delivery loop has returned (after stop()): the sender may be destroyed.
+  bool finished() const noexcept { return !running_; }
   bool matches(AlertType type, Severity severity) const {
     return config_.filter.matches(type, severity);
   }
@@ -91,6 +94,7 @@ class WebhookSender {
   bool failing_ = false;          // logged once per outage
   bool overflow_logged_ = false;  // once per time the outbox is full
   bool in_flight_ = false;
+  bool running_ = false;
   bool stopped_ = false;
   bool woken_ = false;
 };

@@ -1,0 +1,106 @@
+// Reload (SIGHUP) as an operator does it: rewrite the file, `systemctl reload`. A good file swaps
+// in new ingest tokens, API tokens and sinks while the index, the outbox and the listener stay;
+// sections that need a restart keep their old values with a warning; a bad file changes nothing
+// and is counted. No configured secret ever reaches the log.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { metricSum, readAlerts, sleep, startDaemon, tempDir, waitFor } from './lib/harness.mjs';
+import { makeSecret, startReceiver } from './lib/webhook_receiver.mjs';
+
+const OLD_TOKEN = 'reload-old-ingest-token-7f3a';
+const NEW_TOKEN = 'reload-new-ingest-token-91bc';
+const API_TOKEN = 'reload-api-token-5d2e';
+
+function config(dir, { token, webhook = null, api = false, listen = '127.0.0.1:0' }) {
+  return `
+[server]
+listen = "${listen}"
+[auth0.log_stream]
+token = "${token}"
+[store]
+path = "${dir}/state.db"
+[correlator]
+suppression_period = "0s"
+medium_risk_score = 1000
+high_risk_score = 1000
+[[sinks.file]]
+path = "${dir}/alerts.jsonl"
+${webhook ? `[[sinks.webhook]]\nname = "soc"\nurl = "${webhook.url}"\nsecret = "${webhook.secret}"\n` : ''}
+${api ? `[api]\ntoken = "${API_TOKEN}"\n` : ''}`;
+}
+
+let seq = 0;
+async function burst(daemon, token, user) {
+  const now = Date.now();
+  const body = [0, 1, 2, 3].map((i) => JSON.stringify({
+    log_id: `reload-${process.pid}-${++seq}`, data: { date: new Date(now + i).toISOString(), type: 'fp', user_id: user },
+  })).join('\n');
+  return fetch(daemon.url + '/ingest/auth0', {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body,
+  });
+}
+
+const reloaded = (daemon, count) => waitFor(`reload number ${count}`, () =>
+  daemon.log().split('\n').filter((l) => l.includes('reload: configuration from') || l.includes('reload: ') && l.includes('error(s)')).length >= count);
+
+test('SIGHUP swaps tokens, API and sinks in; keeps the index, listener and restart-only sections; a bad file changes nothing', async () => {
+  const dir = tempDir('authcorrd-reload-');
+  const secret = makeSecret(32);
+  const receiver = await startReceiver({ secrets: [secret], label: 'soc' });
+  const configPath = path.join(dir, 'authcorrd.toml');
+  const daemon = await startDaemon(dir, config(dir, { token: OLD_TOKEN }));
+  try {
+    assert.equal((await burst(daemon, OLD_TOKEN, 'auth0|before')).status, 200);
+    await waitFor('the first alert', () => readAlerts(path.join(dir, 'alerts.jsonl')).length === 1);
+    // The gauge follows the index once a second.
+    await waitFor('one tracked user', async () => metricSum(await daemon.metrics(), 'authcorrd_correlator_users') === 1);
+    assert.equal((await fetch(daemon.url + '/v1/risk', { method: 'POST' })).status, 404);
+
+    // A good file: new ingest token, a webhook sink, the risk API; and a [server] change that
+    // only takes effect at the next restart.
+    fs.writeFileSync(configPath, config(dir, { token: NEW_TOKEN, webhook: { url: receiver.url, secret }, api: true, listen: '127.0.0.1:1' }));
+    daemon.child.kill('SIGHUP');
+    await reloaded(daemon, 1);
+    assert.match(daemon.log(), /reload: \[server\] changed; the change takes effect at the next restart/);
+    assert.equal((await burst(daemon, OLD_TOKEN, 'auth0|old-token')).status, 401);
+    assert.equal((await burst(daemon, NEW_TOKEN, 'auth0|after')).status, 200);
+    const delivered = await waitFor('the new alert at the new webhook sink', () =>
+      receiver.requests.filter((r) => r.status === 200 && r.alert?.user_id === 'auth0|after'));
+    assert.equal(delivered.length, 1);
+    assert.deepEqual(receiver.violations, []);
+    const risk = await fetch(daemon.url + '/v1/risk', {
+      method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 'auth0|before', ip: '192.0.2.1', user_agent: 'UA' }),
+    });
+    assert.equal(risk.status, 200);
+    // The index survived: the user seen before the reload is still tracked, alerts continue.
+    await waitFor('both users tracked', async () => metricSum(await daemon.metrics(), 'authcorrd_correlator_users') === 2);
+    assert.equal(metricSum(await daemon.metrics(), 'authcorrd_config_reloads_total', { result: 'ok' }), 1);
+    assert.deepEqual(readAlerts(path.join(dir, 'alerts.jsonl')).map((a) => a.user_id), ['auth0|before', 'auth0|after']);
+
+    // A bad file: every error logged, nothing changes, the failure is counted.
+    fs.writeFileSync(configPath, '[server]\nlisten = 12\n[sinks]\nwebhook = "nope"\n');
+    daemon.child.kill('SIGHUP');
+    await reloaded(daemon, 2);
+    assert.match(daemon.log(), /reload: .*server\.listen/);
+    assert.match(daemon.log(), /still running on the previous configuration/);
+    assert.equal((await burst(daemon, NEW_TOKEN, 'auth0|still')).status, 200);
+    await waitFor('the alert after the failed reload at the webhook', () =>
+      receiver.requests.some((r) => r.status === 200 && r.alert?.user_id === 'auth0|still'));
+    assert.equal(metricSum(await daemon.metrics(), 'authcorrd_config_reloads_total', { result: 'failed' }), 1);
+
+    // Secrets never reach the log.
+    await sleep(100);
+    const log = daemon.log();
+    for (const value of [OLD_TOKEN, NEW_TOKEN, API_TOKEN, secret, secret.slice('whsec_'.length)]) {
+      assert.ok(!log.includes(value), 'a configured secret appears in the daemon log');
+    }
+  } finally {
+    await daemon.stop();
+    await receiver.close?.();
+    await receiver.stop?.();
+  }
+});
