@@ -79,6 +79,14 @@ path = "{{DIR}}/alerts.jsonl"
         `no ${play.alert} alert for ${play.user_id} (${JSON.stringify(play)})`);
     }
     assert.equal((await daemon.stop()).code, 0);
+    // Four starts, pulls with tokens, signed webhooks, kills: no configured secret (nor the
+    // simulator's access token, which starts with its client id) ever reached the log.
+    const log = fs.readFileSync(daemon.logPath, 'utf8');
+    assert.ok(log.length > 0);
+    for (const secret of ['sim-secret', SECRET, RELOCK_KEY]) {
+      assert.ok(!log.includes(secret), `a configured secret appears in the daemon log`);
+    }
+    assert.doesNotMatch(log, /authorization|bearer [a-z0-9]/i);
   } finally {
     await sim.stop();
     fs.rmSync(dir, { recursive: true, force: true });

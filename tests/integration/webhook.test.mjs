@@ -347,10 +347,16 @@ test('outages (503, Retry-After, timeouts, resets, refused): nothing lost, once 
     const m = await daemon.metrics();
     const failed = metricSum(m, 'authcorrd_webhook_deliveries_total', { sink: 'hook', result: 'failed' });
     const throttled = metricSum(m, 'authcorrd_webhook_deliveries_total', { sink: 'hook', result: 'throttled' });
-    const unanswered = rx.requests.filter((r) => r.status === null).length;
-    const refusedOrFailed = answered((r) => r.status >= 300).length;
-    assert.ok(failed + throttled >= refusedOrFailed + unanswered + 2,
-      `failed (${failed}) + throttled (${throttled}) < ${refusedOrFailed} non-2xx answers + ${unanswered} timeouts/resets + 2 refused`);
+    // Every failed attempt is counted: throttled for each answer with Retry-After (docs/webhooks.md),
+    // failed for the rest. The HTTP client may re-send once on a fresh connection when a reused
+    // one was closed under the request, so two closed requests can be one attempt.
+    const hungCount = rx.requests.filter((r) => r.status === null && r.mode.hang).length;
+    const closedCount = rx.requests.filter((r) => r.status === null && r.mode.close).length;
+    const withRetryAfter = answered((r) => r.mode.retryAfter !== undefined && r.status === r.mode.status).length;
+    const otherFailures = answered((r) => r.status >= 300 && r.mode.retryAfter === undefined).length;
+    assert.equal(throttled, withRetryAfter, 'throttled = answers with Retry-After');
+    assert.ok(failed >= otherFailures + hungCount + Math.ceil(closedCount / 2) + 2,
+      `failed = ${failed} < ${otherFailures} failing answers + ${hungCount} timeouts + ${closedCount} resets (halved) + 2 refused`);
     assert.equal(metricSum(m, 'authcorrd_webhook_dead_letters', { sink: 'hook' }), 0);
     assert.equal(metricSum(m, 'authcorrd_webhook_deliveries_total', { sink: 'hook', result: 'dead_lettered' }), 0);
     assert.ok(metricSum(m, 'authcorrd_webhook_delivery_duration_seconds_count', { sink: 'hook' }) >= rx.requests.length);
