@@ -238,7 +238,7 @@ asio::awaitable<WebhookSender::Outcome> WebhookSender::attempt(const OutboxDeliv
   if (!result.ok()) {
     metrics_.webhook_delivery(config_.name, "failed", seconds);
     handle_failure(delivery, fmt::format("{}: {}", to_string(result.error), result.message), now,
-                   std::nullopt);
+                   std::nullopt, true);
     co_return Outcome::failed;
   }
   const unsigned status = result.response.status;
@@ -263,17 +263,22 @@ asio::awaitable<WebhookSender::Outcome> WebhookSender::attempt(const OutboxDeliv
   if (status == 429 || status == 503) {
     if (const std::optional<TimeMs> retry_after = http_retry_after(result.response, now)) {
       metrics_.webhook_delivery(config_.name, "throttled", seconds);
-      handle_failure(delivery, fmt::format("HTTP {} with Retry-After", status), now, retry_after);
+      handle_failure(delivery, fmt::format("HTTP {} with Retry-After", status), now, retry_after,
+                     true);
       co_return Outcome::throttled;
     }
   }
   metrics_.webhook_delivery(config_.name, "failed", seconds);
-  handle_failure(delivery, fmt::format("HTTP {}", status), now, std::nullopt);
+  // 429, 502, 503 and 504 speak about the endpoint (overloaded, down behind a proxy): pause it.
+  // Any other status is about this request (a receiver rejecting one payload): only this
+  // delivery waits, so one rejected alert never holds up other users' alerts.
+  const bool endpoint_wide = status == 429 || status == 502 || status == 503 || status == 504;
+  handle_failure(delivery, fmt::format("HTTP {}", status), now, std::nullopt, endpoint_wide);
   co_return Outcome::failed;
 }
 
 void WebhookSender::handle_failure(const OutboxDelivery& delivery, std::string error, TimeMs now,
-                                   std::optional<TimeMs> retry_after) {
+                                   std::optional<TimeMs> retry_after, bool pause_endpoint) {
   const int attempts = delivery.attempts + 1;
   if (!failing_) {
     log_warn("webhook {}: delivery failed ({}); retrying with backoff", config_.name, error);
@@ -294,7 +299,9 @@ void WebhookSender::handle_failure(const OutboxDelivery& delivery, std::string e
   // One last attempt when max_age is reached, rather than giving up before it.
   if (!retry_after) next = std::min(next, expires_at);
   outbox_.outbox_retry_later(delivery.seq, attempts, next, error);
-  paused_until_ = retry_after ? now + *retry_after : now + endpoint_backoff_.next();
+  if (pause_endpoint) {
+    paused_until_ = retry_after ? now + *retry_after : now + endpoint_backoff_.next();
+  }
 }
 
 void WebhookSender::disable(const std::string& reason, TimeMs now) {

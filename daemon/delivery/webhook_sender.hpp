@@ -4,10 +4,12 @@
 // and then calls notify(); this sender, a coroutine on the daemon's io_context, takes the due
 // deliveries (the oldest pending one of each user, so a user's alerts arrive in order), signs
 // each per Standard Webhooks and POSTs it, one request at a time. A 2xx removes the delivery;
-// anything else schedules a retry with exponential backoff and jitter, and pauses the whole
-// endpoint so an unreachable receiver is probed once per backoff step instead of once per
-// alert. 429/503 with Retry-After pause it for that long; 410 disables the endpoint and moves
-// its deliveries to the dead letters; a delivery still failing at max_age is dead-lettered.
+// anything else schedules a retry with exponential backoff and jitter. Failures that concern
+// the endpoint as a whole (connection errors, timeouts, 429/502/503/504) also pause the
+// endpoint, so an unreachable receiver is probed once per backoff step instead of once per
+// alert; a status about one request (400, 500, ...) delays only that delivery. 429/503 with
+// Retry-After pause it for that long; 410 disables the endpoint and moves its deliveries to the
+// dead letters; a delivery still failing at max_age is dead-lettered.
 //
 // Nothing here blocks ingestion: the pipeline only writes rows and calls notify().
 // Owned by the daemon; every method runs on the io_context's thread. The outbox and metrics
@@ -72,8 +74,10 @@ class WebhookSender {
 
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<Outcome> attempt(const OutboxDelivery& delivery);
+  // `pause_endpoint`: the failure says the endpoint as a whole is unavailable (transport
+  // errors, 429/502/503/504), so no other delivery is tried until the pause ends.
   void handle_failure(const OutboxDelivery& delivery, std::string error, TimeMs now,
-                      std::optional<TimeMs> retry_after);
+                      std::optional<TimeMs> retry_after, bool pause_endpoint);
   void disable(const std::string& reason, TimeMs now);
   void refresh_state(TimeMs now, bool force);
   TimeMs retry_delay(int attempts);

@@ -22,6 +22,10 @@
  * optional AUTHCORRD_CLAIM_NAMESPACE (default "https://authcorrd.dev/").
  *
  * The API token is never logged, put in a claim or in a deny message.
+ *
+ * Each Action is one self-contained file because Auth0 runs an Action as a single module with no
+ * local imports; the request and answer-checking helpers are therefore repeated in both files
+ * (tests/actions/actions.test.mjs runs the same contract checks against each).
  */
 
 const DEFAULT_TIMEOUT_MS = 1500;

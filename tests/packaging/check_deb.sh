@@ -52,10 +52,12 @@ expected=(
   /usr/share/authcorrd/grafana/authcorrd-dashboard.json
   /usr/share/doc/authcorrd/README.md
 )
-for f in "$src"/etc/auth0-actions/*; do
-  expected+=("/usr/share/authcorrd/auth0-actions/$(basename "$f")")
-done
-for f in "$src"/docs/*.md; do expected+=("/usr/share/doc/authcorrd/docs/$(basename "$f")"); done
+while IFS= read -r f; do
+  expected+=("/usr/share/authcorrd/auth0-actions/$f")
+done < <(cd "$src/etc/auth0-actions" && find . -type f | sed 's|^\./||')
+while IFS= read -r f; do
+  expected+=("/usr/share/doc/authcorrd/docs/$f")
+done < <(cd "$src/docs" && find . -type f -name '*.md' | sed 's|^\./||')
 for f in "$src"/systemd/*.service "$src"/systemd/*.socket "$src"/systemd/*.timer; do
   [ -e "$f" ] && expected+=("/lib/systemd/system/$(basename "$f")")
 done
@@ -67,6 +69,7 @@ for kind in sysusers tmpfiles; do
     [ -e "$f" ] && expected+=("/usr/lib/$kind.d/$(basename "$f")")
   done
 done
+mapfile -t expected < <(printf '%s\n' "${expected[@]}" | sort -u)
 missing=0
 for f in "${expected[@]}"; do
   contains "$f" || { echo "debian_package: missing from the package: $f" >&2; missing=1; }
@@ -94,7 +97,7 @@ binary="$work/extract/usr/bin/authcorrd"
 depends=$(field Depends)
 say "Depends: $depends"
 [ -n "$depends" ] || fail "empty Depends:"
-depends_names=" $(echo "$depends" | tr ',|' '\n\n' | sed 's/(.*)//; s/:.*//' | xargs) "
+depends_names=" $(echo "$depends" | tr ',|' '\n' | sed 's/(.*)//; s/:.*//' | xargs) "
 needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 [ -n "$needed" ] || fail "readelf found no NEEDED entries"
 ldd "$binary" >"$work/ldd"
@@ -103,7 +106,7 @@ checked=0
 for soname in $needed; do
   case "$soname" in libasan.so.* | libubsan.so.* | libtsan.so.* | liblsan.so.*) sanitizer+=" $soname" ;; esac
   path=$(awk -v s="$soname" '$1 == s && $2 == "=>" {print $3}' "$work/ldd")
-  [ -n "$path" ] && [ "$path" != "not" ] || fail "ldd cannot resolve $soname"
+  if [ -z "$path" ] || [ "$path" = "not" ]; then fail "ldd cannot resolve $soname"; fi
   # usrmerge: a library may be registered under /lib or /usr/lib; compare without /usr.
   owner=$(dpkg -S "*/$soname" 2>/dev/null |
     awk -v p="${path#/usr}" '{f=$NF; sub(/^\/usr/, "", f)} f == p {sub(/:.*/, "", $1); print $1}' |

@@ -3,7 +3,10 @@
 // verifies every request (webhook-id, webhook-timestamp, every configured secret's v1 signature,
 // body = alert JSON with the same id) and answers as the test scripts it. Everything it sees is
 // recorded with timestamps, so the test can check ordering, pauses and exactly-once acks.
-// Verification failures are collected in `violations` (the tests fail on any). Node built-ins only.
+// Verification failures are collected in `violations` (the tests fail on any). At the end: the
+// assertions over a receiver's request log (exactly once, per-user order, Retry-After pauses).
+// Node built-ins only.
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -215,4 +218,57 @@ export async function startReceiver({ secrets, label = 'receiver' }) {
       await listen(state.port);
     },
   };
+}
+
+// Checks of what a receiver saw, used by webhook.test.mjs.
+
+// Each of `alerts` answered 2xx exactly once, never sent again after that, and nothing else
+// acknowledged; every acknowledged body equals the recorded alert JSON.
+export function assertExactlyOnce(rx, alerts) {
+  const acked = rx.acked();
+  const ids = new Set(alerts.map((a) => a.id));
+  for (const alert of alerts) {
+    const acks = acked.get(alert.id) ?? [];
+    assert.equal(acks.length, 1, `alert ${alert.id} (${alert.user_id}) acknowledged ${acks.length} times at ${rx.state.label}`);
+    assert.deepEqual(acks[0].alert, alert, `body of ${alert.id} differs from the recorded alert JSON`);
+  }
+  assert.deepEqual([...acked.keys()].filter((id) => !ids.has(id)), [], `acknowledged ids that are not among the expected alerts at ${rx.state.label}`);
+  for (const r of rx.requests) {
+    const first = acked.get(r.id)?.[0];
+    assert.ok(!first || r.n <= first.n, `alert ${r.id} sent again (request #${r.n}) after request #${first?.n} was answered ${first?.status}`);
+  }
+}
+
+// Per user: the order of first 2xx answers is the recording order, and no request for a user's
+// alert arrived before the user's previous alert was acknowledged.
+export function assertUserOrder(rx, alerts) {
+  const acked = rx.acked();
+  const byUser = new Map();
+  for (const alert of alerts) {
+    if (!byUser.has(alert.user_id)) byUser.set(alert.user_id, []);
+    byUser.get(alert.user_id).push(alert.id);
+  }
+  for (const [user, ids] of byUser) {
+    const ackOrder = [...ids].sort((a, b) => acked.get(a)[0].n - acked.get(b)[0].n);
+    assert.deepEqual(ackOrder, ids, `${user}: first 2xx order differs from the recording order`);
+    for (let k = 1; k < ids.length; k++) {
+      const previousAck = acked.get(ids[k - 1])[0];
+      const firstSend = rx.requests.find((r) => r.id === ids[k]);
+      assert.ok(firstSend.arrivedAt >= previousAck.answeredAt,
+        `${user}: alert ${ids[k]} sent (request #${firstSend.n}) before the earlier ${ids[k - 1]} was acknowledged (request #${previousAck.n})`);
+    }
+  }
+}
+
+// After an answer with Retry-After: R (429 or 503), no request may arrive within R seconds. A
+// 250 ms grace after the answer covers requests already on their way when it was sent.
+export function assertPausesHonoured(rx) {
+  for (const paused of rx.requests.filter((r) => r.mode.retryAfter !== undefined && r.status === r.mode.status)) {
+    const from = paused.answeredAt;
+    const to = from + paused.mode.retryAfter * 1000;
+    for (const r of rx.requests) {
+      assert.ok(!(r.arrivedAt > from + 250 && r.arrivedAt < to - 50),
+        `request #${r.n} arrived ${r.arrivedAt - from} ms after request #${paused.n} was answered ${paused.status} with Retry-After: ${paused.mode.retryAfter}`);
+    }
+  }
 }
