@@ -181,7 +181,7 @@ struct ApiConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";  // error | warn | info | debug; messages go to stderr (journald)
+  std::string level = "info";   // error | warn | info | debug; messages go to stderr (journald)
   std::string format = "text";  // text | json (one JSON object per line)
 
   bool operator==(const LogConfig&) const = default;
