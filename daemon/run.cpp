@@ -19,6 +19,7 @@
 #include <ctime>
 #include <exception>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -127,16 +128,8 @@ class Daemon {
     log_info("listening on {}:{} (auth0 push {}, relock push {})", config_.server.address, port,
              config_.log_stream ? "on" : "off",
              config_.relock.webhook_secret.empty() ? "off" : "on");
-    if (config_.auth0_pull) {
-      auth0_.emplace(io_.get_executor(), *config_.auth0_pull, pipeline_, metrics_, wall_clock_ms);
-      auth0_->start();
-      log_info("auth0 poller: pulling {}", config_.auth0_pull->base_url);
-    }
-    if (!config_.relock.events_url.empty()) {
-      relock_.emplace(io_.get_executor(), config_.relock, pipeline_, metrics_, wall_clock_ms);
-      relock_->start();
-      log_info("relock poller: pulling {}", config_.relock.events_url);
-    }
+    start_auth0_poller();
+    start_relock_poller();
     wait_for_signal();
     asio::co_spawn(io_, tick_loop(), asio::detached);
     if (!options_.ready_file.empty()) {
@@ -233,6 +226,7 @@ class Daemon {
       metrics_.set_ready(readiness().first);
       if (tick % 10 == 0) sd_notify(0, status_line().c_str());
       std::erase_if(retired_webhooks_, [](const auto& sender) { return sender->finished(); });
+      std::erase_if(retired_pollers_, [](const auto& finished) { return finished(); });
       ticker_.expires_after(std::chrono::seconds(1));
       co_await ticker_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -280,6 +274,10 @@ class Daemon {
     Config next = std::move(*load.config);
     keep_restart_only_sections(next);
     const bool sinks_changed = !(next.sinks == config_.sinks);
+    const bool auth0_changed = !(next.auth0_pull == config_.auth0_pull);
+    RelockConfig relock_pull = next.relock;
+    relock_pull.webhook_secret = config_.relock.webhook_secret;  // push only: not the poller's
+    const bool relock_changed = !(relock_pull == config_.relock);
     const bool api_changed = !(next.api == config_.api) ||
                              !(next.log_stream == config_.log_stream) ||
                              !(next.relock.webhook_secret == config_.relock.webhook_secret);
@@ -287,15 +285,26 @@ class Daemon {
     apply_log_settings();
     if (api_changed) routes_.reconfigure(config_);
     if (sinks_changed) replace_sinks();
+    // A poller whose settings changed is stopped (its request in flight is cancelled) and a new
+    // one starts from the checkpoint in the store; unchanged pollers keep their connections.
+    if (auth0_changed) {
+      retire_poller(auth0_);
+      start_auth0_poller();
+    }
+    if (relock_changed) {
+      retire_poller(relock_);
+      start_relock_poller();
+    }
     metrics_.config_reload(true, now_seconds);
-    log_info("reload: configuration from {} in use{}{}", options_.config_path,
+    log_info("reload: configuration from {} in use{}{}{}", options_.config_path,
              sinks_changed ? "; sinks replaced" : "",
-             api_changed ? "; secrets and API updated" : "");
+             api_changed ? "; secrets and API updated" : "",
+             auth0_changed || relock_changed ? "; pollers restarted" : "");
     sd_notify(0, "READY=1\nSTATUS=running (configuration reloaded)");
   }
 
-  // [server], [store], [correlator] and the pollers' settings are bound to the listener, the
-  // state file, the index and running pollers: a reload keeps the old ones (and says so).
+  // [server], [store] and [correlator] are bound to the listener, the state file and the
+  // index: a reload keeps the old ones (and says so).
   void keep_restart_only_sections(Config& next) const {
     const auto keep = [this](bool same, std::string_view section) {
       if (!same)
@@ -307,12 +316,31 @@ class Daemon {
     next.store = config_.store;
     keep(next.correlator == config_.correlator, "[correlator]");
     next.correlator = config_.correlator;
-    keep(next.auth0_pull == config_.auth0_pull, "[auth0] pulling");
-    next.auth0_pull = config_.auth0_pull;
-    RelockConfig relock_pull = config_.relock;
-    relock_pull.webhook_secret = next.relock.webhook_secret;  // reloadable
-    keep(next.relock == relock_pull, "[relock] pulling");
-    next.relock = relock_pull;
+  }
+
+  void start_auth0_poller() {
+    if (!config_.auth0_pull) return;
+    auth0_ = std::make_unique<Auth0Poller>(io_.get_executor(), *config_.auth0_pull, pipeline_,
+                                           metrics_, wall_clock_ms);
+    auth0_->start();
+    log_info("auth0 poller: pulling {}", config_.auth0_pull->base_url);
+  }
+
+  void start_relock_poller() {
+    if (config_.relock.events_url.empty()) return;
+    relock_ = std::make_unique<RelockPoller>(io_.get_executor(), config_.relock, pipeline_,
+                                             metrics_, wall_clock_ms);
+    relock_->start();
+    log_info("relock poller: pulling {}", config_.relock.events_url);
+  }
+
+  // Stops a poller and keeps it until its loop has returned (the tick destroys it then).
+  template <typename Poller>
+  void retire_poller(std::unique_ptr<Poller>& poller) {
+    if (!poller) return;
+    poller->stop();
+    retired_pollers_.push_back(
+        [kept = std::shared_ptr<Poller>(std::move(poller))] { return kept->finished(); });
   }
 
   void apply_log_settings() const {
@@ -436,8 +464,11 @@ class Daemon {
   http::Server server_;
   asio::signal_set signals_;
   asio::steady_timer ticker_;
-  std::optional<Auth0Poller> auth0_;
-  std::optional<RelockPoller> relock_;
+  std::unique_ptr<Auth0Poller> auth0_;
+  std::unique_ptr<RelockPoller> relock_;
+  // Pollers replaced by a reload, each as "has its loop returned?" owning the poller; dropped
+  // (and the poller destroyed) once that is true.
+  std::vector<std::function<bool()>> retired_pollers_;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point shutdown_deadline_;
 };

@@ -388,6 +388,10 @@ void Auth0Poller::stop() {
   impl_->client.cancel();
 }
 
+bool Auth0Poller::finished() const {
+  return impl_->core.finished();
+}
+
 bool Auth0Poller::running() const {
   return impl_->core.running();
 }

@@ -51,6 +51,8 @@ class Auth0Poller {
   void stop();
   // Started, not stopped, and the last request did not fail permanently (bad credentials).
   bool running() const;
+  // After stop(): the poll loop has returned and the poller may be destroyed.
+  bool finished() const;
   // Human-readable state for logs and /readyz ("polling", "backing off: HTTP 503", ...).
   std::string status() const;
 

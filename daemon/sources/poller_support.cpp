@@ -169,9 +169,13 @@ net::awaitable<bool> PollerCore::sleep(TimeMs ms) {
 void PollerCore::launch(boost::asio::awaitable<void> loop) {
   if (started_ || stopped_) return;
   started_ = true;
+  loop_running_ = true;
   status_ = "starting";
+  // The handler runs on the loop's return; the owner keeps a stopped poller alive until then
+  // (finished()), so `this` is valid here.
   boost::asio::co_spawn(
-      timer_.get_executor(), std::move(loop), [name = name_](std::exception_ptr error) {
+      timer_.get_executor(), std::move(loop), [this, name = name_](std::exception_ptr error) {
+        loop_running_ = false;
         if (!error) return;
         try {
           std::rethrow_exception(error);

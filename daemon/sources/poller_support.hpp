@@ -95,6 +95,8 @@ class PollerCore {
   bool started() const noexcept { return started_; }
   void stop();
   bool stopped() const noexcept { return stopped_; }
+  // The loop has returned (after stop()): the poller may be destroyed.
+  bool finished() const noexcept { return !loop_running_; }
   // Started, not stopped, credentials not rejected.
   bool running() const noexcept { return started_ && !stopped_ && !credentials_rejected_; }
   const std::string& status() const noexcept { return status_; }
@@ -129,6 +131,7 @@ class PollerCore {
   Backoff backoff_;
   bool started_ = false;
   bool stopped_ = false;
+  bool loop_running_ = false;
   bool credentials_rejected_ = false;
   std::string status_ = "not started";
 };

@@ -237,6 +237,10 @@ void RelockPoller::stop() {
   impl_->client.cancel();
 }
 
+bool RelockPoller::finished() const {
+  return impl_->core.finished();
+}
+
 bool RelockPoller::running() const {
   return impl_->core.running();
 }

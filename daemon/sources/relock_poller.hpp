@@ -35,6 +35,8 @@ class RelockPoller {
   void start();
   void stop();
   bool running() const;
+  // After stop(): the poll loop has returned and the poller may be destroyed.
+  bool finished() const;
   std::string status() const;
 
  private:

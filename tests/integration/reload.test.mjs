@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { metricSum, readAlerts, sleep, startDaemon, tempDir, waitFor } from './lib/harness.mjs';
+import { metricSum, readAlerts, sleep, startDaemon, startSimulator, tempDir, waitFor } from './lib/harness.mjs';
 import { makeSecret, startReceiver } from './lib/webhook_receiver.mjs';
 
 const OLD_TOKEN = 'reload-old-ingest-token-7f3a';
@@ -102,5 +102,41 @@ test('SIGHUP swaps tokens, API and sinks in; keeps the index, listener and resta
     await daemon.stop();
     await receiver.close?.();
     await receiver.stop?.();
+  }
+});
+
+test('SIGHUP with changed pull settings restarts the poller: bad credentials fixed without a restart', async () => {
+  const dir = tempDir('authcorrd-reload-pull-');
+  const sim = await startSimulator(['--users', '5', '--rate', '20', '--seed', '3'], { logFile: path.join(dir, 'simulator.log') });
+  const pull = (secret) => `
+[server]
+listen = "127.0.0.1:0"
+[auth0]
+base_url = "${sim.url}"
+client_id = "sim-client"
+client_secret = "${secret}"
+poll_interval = "100ms"
+start = "beginning"
+[store]
+path = "${dir}/state.db"
+`;
+  const daemon = await startDaemon(dir, pull('not-the-secret'));
+  try {
+    await waitFor('readyz to report the rejected credentials', async () => {
+      const r = await fetch(daemon.url + '/readyz');
+      return r.status === 503 && /auth0 poller/.test(await r.text());
+    });
+    fs.writeFileSync(path.join(dir, 'authcorrd.toml'), pull('sim-secret'));
+    daemon.child.kill('SIGHUP');
+    await reloaded(daemon, 1);
+    assert.match(daemon.log(), /pollers restarted/);
+    await waitFor('ready with the new credentials', async () => (await fetch(daemon.url + '/readyz')).status === 200);
+    await waitFor('pulled events', async () =>
+      metricSum(await daemon.metrics(), 'authcorrd_ingest_events_total', { source: 'auth0', path: 'pull' }) > 0);
+    assert.ok(!daemon.log().includes('sim-secret'));
+    assert.ok(!daemon.log().includes('not-the-secret'));
+  } finally {
+    await daemon.stop();
+    await sim.stop();
   }
 });
