@@ -122,6 +122,7 @@ DaemonRoutes::DaemonRoutes(const Config& config, IngestPipeline& pipeline, Daemo
 }
 
 void DaemonRoutes::reconfigure(const Config& config) {
+  parser_ = EventParser(ParseLimits{.max_item_bytes = config.server.max_body_bytes});
   log_stream_token_ = config.log_stream ? config.log_stream->token : Secret{};
   relock_secret_ = config.relock.webhook_secret;
   risk_api_.emplace(config.api, pipeline_.correlator(), metrics_, wall_clock_ms);

@@ -36,8 +36,8 @@ class DaemonRoutes final : public http::Handler {
                                           std::string_view& route) override;
   http::Response handle(http::Request& request, std::string_view route) override;
 
-  // A configuration reload: new ingest secrets and risk API settings (rate-limit buckets start
-  // full again). Connections in progress are not affected.
+  // A configuration reload: new ingest secrets, body limits and risk API settings (rate-limit
+  // buckets start full again). Connections in progress are not affected.
   void reconfigure(const Config& config);
 
  private:

@@ -97,7 +97,7 @@ class Daemon {
                                   .alert_retention = config.store.alert_retention}),
         webhooks_(make_webhook_senders()),
         routes_(config, pipeline_, metrics_, [this] { return readiness(); }),
-        server_(io_, config.server, routes_, metrics_),
+        server_(std::make_unique<http::Server>(io_, config.server, routes_, metrics_)),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         ticker_(io_) {
     signals_.add(SIGUSR1);
@@ -114,7 +114,7 @@ class Daemon {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
         rebuilt.alerts_regenerated, rebuilt.alerts_delivered);
 
-    server_.start();
+    server_->start();
     for (const auto& sender : webhooks_) {
       sender->start();
       log_info("webhook {}: delivering from the outbox", sender->name());
@@ -124,7 +124,7 @@ class Daemon {
       manager->start();
       log_info("alertmanager {}: sending alerts", manager->name());
     }
-    const std::uint16_t port = server_.port();
+    const std::uint16_t port = server_->port();
     log_info("listening on {}:{} (auth0 push {}, relock push {})", config_.server.address, port,
              config_.log_stream ? "on" : "off",
              config_.relock.webhook_secret.empty() ? "off" : "on");
@@ -227,6 +227,8 @@ class Daemon {
       if (tick % 10 == 0) sd_notify(0, status_line().c_str());
       std::erase_if(retired_webhooks_, [](const auto& sender) { return sender->finished(); });
       std::erase_if(retired_pollers_, [](const auto& finished) { return finished(); });
+      std::erase_if(retired_servers_,
+                    [](const auto& server) { return server->open_connections() == 0; });
       ticker_.expires_after(std::chrono::seconds(1));
       co_await ticker_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -273,6 +275,12 @@ class Daemon {
     }
     Config next = std::move(*load.config);
     keep_restart_only_sections(next);
+    const bool server_changed = !(next.server == config_.server);
+    if (server_changed && !replace_listener(next.server)) {
+      metrics_.config_reload(false, now_seconds);
+      sd_notify(0, "READY=1\nSTATUS=reload failed: still running on the previous configuration");
+      return;
+    }
     const bool sinks_changed = !(next.sinks == config_.sinks);
     const bool auth0_changed = !(next.auth0_pull == config_.auth0_pull);
     RelockConfig relock_pull = next.relock;
@@ -283,7 +291,7 @@ class Daemon {
                              !(next.relock.webhook_secret == config_.relock.webhook_secret);
     config_ = std::move(next);
     apply_log_settings();
-    if (api_changed) routes_.reconfigure(config_);
+    if (api_changed || server_changed) routes_.reconfigure(config_);
     if (sinks_changed) replace_sinks();
     // A poller whose settings changed is stopped (its request in flight is cancelled) and a new
     // one starts from the checkpoint in the store; unchanged pollers keep their connections.
@@ -303,19 +311,57 @@ class Daemon {
     sd_notify(0, "READY=1\nSTATUS=running (configuration reloaded)");
   }
 
-  // [server], [store] and [correlator] are bound to the listener, the state file and the
-  // index: a reload keeps the old ones (and says so).
+  // [store] and [correlator] are bound to the state file (and the outbox in it) and to the
+  // index, whose alerts must keep their ids: a reload keeps the old ones (and says so).
   void keep_restart_only_sections(Config& next) const {
     const auto keep = [this](bool same, std::string_view section) {
       if (!same)
         log_warn("reload: {} changed; the change takes effect at the next restart", section);
     };
-    keep(next.server == config_.server, "[server]");
-    next.server = config_.server;
     keep(next.store == config_.store, "[store]");
     next.store = config_.store;
     keep(next.correlator == config_.correlator, "[correlator]");
     next.correlator = config_.correlator;
+  }
+
+  std::size_t open_connections() const {
+    std::size_t open = server_->open_connections();
+    for (const auto& server : retired_servers_)
+      open += server->open_connections();
+    return open;
+  }
+
+  // A changed [server]: a new listener takes over; the old one stops accepting, and its
+  // requests in flight are answered before their connections close. On the same address the old
+  // listener has to close first; if the new one cannot bind, the old settings are restored and
+  // the reload fails as a whole.
+  bool replace_listener(const ServerConfig& wanted) {
+    const ServerConfig& current = config_.server;
+    const bool same_address =
+        wanted.port != 0 && wanted.port == current.port && wanted.address == current.address;
+    auto fresh = std::make_unique<http::Server>(io_, wanted, routes_, metrics_);
+    if (same_address) server_->shutdown();
+    try {
+      fresh->start();
+    } catch (const std::exception& error) {
+      log_error("reload: cannot listen on {}: {}", wanted.listen, error.what());
+      if (same_address) {
+        auto again = std::make_unique<http::Server>(io_, current, routes_, metrics_);
+        again->start();
+        retired_servers_.push_back(std::move(server_));
+        server_ = std::move(again);
+      }
+      log_error("reload: still running on the previous configuration");
+      return false;
+    }
+    if (!same_address) server_->shutdown();
+    retired_servers_.push_back(std::move(server_));
+    server_ = std::move(fresh);
+    log_info("reload: listening on {}:{}", wanted.address, server_->port());
+    if (!options_.ready_file.empty()) {
+      write_ready_file(options_.ready_file, wanted.address, server_->port());
+    }
+    return true;
   }
 
   void start_auth0_poller() {
@@ -420,7 +466,7 @@ class Daemon {
     log_info("signal {}: shutting down", signal);
     sd_notify(0, "STOPPING=1");
     stopping_ = true;
-    server_.shutdown();
+    server_->shutdown();
     if (auth0_) auth0_->stop();
     if (relock_) relock_->stop();
     for (const auto& sender : webhooks_)
@@ -435,13 +481,13 @@ class Daemon {
   // off here stays in the outbox and is sent again (same webhook-id) after the restart.
   asio::awaitable<void> drain() {
     asio::steady_timer poll(io_);
-    while ((server_.open_connections() > 0 || deliveries_in_flight()) &&
+    while ((open_connections() > 0 || deliveries_in_flight()) &&
            std::chrono::steady_clock::now() < shutdown_deadline_) {
       poll.expires_after(std::chrono::milliseconds(20));
       co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    if (server_.open_connections() > 0) {
-      log_warn("closing {} connection(s) still open after {} s", server_.open_connections(),
+    if (open_connections() > 0) {
+      log_warn("closing {} connection(s) still open after {} s", open_connections(),
                kShutdownGrace.count());
     }
     for (const auto& sender : webhooks_)
@@ -461,7 +507,9 @@ class Daemon {
   // Replaced by a reload, kept until their delivery loop has returned.
   std::vector<std::unique_ptr<WebhookSender>> retired_webhooks_;
   DaemonRoutes routes_;
-  http::Server server_;
+  std::unique_ptr<http::Server> server_;
+  // Listeners replaced by a reload, kept until their last connection has closed.
+  std::vector<std::unique_ptr<http::Server>> retired_servers_;
   asio::signal_set signals_;
   asio::steady_timer ticker_;
   std::unique_ptr<Auth0Poller> auth0_;

@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { metricSum, readAlerts, sleep, startDaemon, startSimulator, tempDir, waitFor } from './lib/harness.mjs';
+import { freePort, metricSum, readAlerts, sleep, startDaemon, startSimulator, tempDir, waitFor } from './lib/harness.mjs';
 import { makeSecret, startReceiver } from './lib/webhook_receiver.mjs';
 
 const OLD_TOKEN = 'reload-old-ingest-token-7f3a';
 const NEW_TOKEN = 'reload-new-ingest-token-91bc';
 const API_TOKEN = 'reload-api-token-5d2e';
 
-function config(dir, { token, webhook = null, api = false, listen = '127.0.0.1:0' }) {
+function config(dir, { token, webhook = null, api = false, listen = '127.0.0.1:0', threshold = 3 }) {
   return `
 [server]
 listen = "${listen}"
@@ -23,6 +23,7 @@ token = "${token}"
 [store]
 path = "${dir}/state.db"
 [correlator]
+failure_threshold = ${threshold}
 suppression_period = "0s"
 medium_risk_score = 1000
 high_risk_score = 1000
@@ -33,12 +34,12 @@ ${api ? `[api]\ntoken = "${API_TOKEN}"\n` : ''}`;
 }
 
 let seq = 0;
-async function burst(daemon, token, user) {
+async function burst(target, token, user) {
   const now = Date.now();
   const body = [0, 1, 2, 3].map((i) => JSON.stringify({
     log_id: `reload-${process.pid}-${++seq}`, data: { date: new Date(now + i).toISOString(), type: 'fp', user_id: user },
   })).join('\n');
-  return fetch(daemon.url + '/ingest/auth0', {
+  return fetch(target.url + '/ingest/auth0', {
     method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body,
   });
 }
@@ -59,13 +60,21 @@ test('SIGHUP swaps tokens, API and sinks in; keeps the index, listener and resta
     await waitFor('one tracked user', async () => metricSum(await daemon.metrics(), 'authcorrd_correlator_users') === 1);
     assert.equal((await fetch(daemon.url + '/v1/risk', { method: 'POST' })).status, 404);
 
-    // A good file: new ingest token, a webhook sink, the risk API; and a [server] change that
-    // only takes effect at the next restart.
-    fs.writeFileSync(configPath, config(dir, { token: NEW_TOKEN, webhook: { url: receiver.url, secret }, api: true, listen: '127.0.0.1:1' }));
+    // A good file: new ingest token, a webhook sink, the risk API, a new listen address; and a
+    // [correlator] change that only takes effect at the next restart.
+    const port = await freePort();
+    const moved = { url: `http://127.0.0.1:${port}` };
+    fs.writeFileSync(configPath, config(dir, {
+      token: NEW_TOKEN, webhook: { url: receiver.url, secret }, api: true, listen: `127.0.0.1:${port}`, threshold: 5,
+    }));
     daemon.child.kill('SIGHUP');
     await reloaded(daemon, 1);
-    assert.match(daemon.log(), /reload: \[server\] changed; the change takes effect at the next restart/);
+    assert.match(daemon.log(), /reload: \[correlator\] changed; the change takes effect at the next restart/);
+    assert.equal((await fetch(moved.url + '/healthz')).status, 200);
+    await assert.rejects(fetch(daemon.url + '/healthz'), 'the old listener still accepts');
+    daemon.url = moved.url;
     assert.equal((await burst(daemon, OLD_TOKEN, 'auth0|old-token')).status, 401);
+    // Still threshold 3: four failures are a burst.
     assert.equal((await burst(daemon, NEW_TOKEN, 'auth0|after')).status, 200);
     const delivered = await waitFor('the new alert at the new webhook sink', () =>
       receiver.requests.filter((r) => r.status === 200 && r.alert?.user_id === 'auth0|after'));

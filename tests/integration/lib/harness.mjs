@@ -131,8 +131,9 @@ export async function startDaemon(dir, toml, { name = 'authcorrd' } = {}) {
     logPath,
     exitPromise,
     log: () => fs.readFileSync(logPath, 'utf8'),
+    // `this.url`, not the start-up one: a reload may move the listener (tests then set url).
     async metrics() {
-      const text = await (await fetch(url + '/metrics')).text();
+      const text = await (await fetch(this.url + '/metrics')).text();
       return parseMetrics(text);
     },
     async stop(signal = 'SIGTERM') {
