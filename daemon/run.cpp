@@ -151,8 +151,14 @@ class Daemon {
   // The pipeline owns every synchronous sink; the daemon keeps the Alertmanager ones (their
   // background senders) to start, restore and stop them.
   std::vector<std::unique_ptr<AlertSink>> make_all_sinks() {
-    std::vector<std::unique_ptr<AlertSink>> sinks = make_sinks(config_.sinks);
-    for (AlertmanagerSinkConfig sink : config_.sinks.alertmanagers) {
+    return make_all_sinks(config_, alertmanagers_);
+  }
+
+  // Throws (e.g. an alert file that cannot be opened) before anything is in use.
+  std::vector<std::unique_ptr<AlertSink>> make_all_sinks(
+      const Config& config, std::vector<AlertmanagerSink*>& alertmanagers) {
+    std::vector<std::unique_ptr<AlertSink>> sinks = make_sinks(config.sinks);
+    for (AlertmanagerSinkConfig sink : config.sinks.alertmanagers) {
       // Like Prometheus' own generatorURL, point at the instance that generated the alert.
       if (sink.generator_url.empty()) sink.generator_url = default_generator_url();
       const std::string name = sink.name;
@@ -163,8 +169,8 @@ class Daemon {
           .log_info = [](std::string_view message) { log_info("{}", message); },
       };
       auto manager = std::make_unique<AlertmanagerSink>(
-          io_, sink, config_.correlator.suppression_period, wall_clock_ms, std::move(observer));
-      alertmanagers_.push_back(manager.get());
+          io_, sink, config.correlator.suppression_period, wall_clock_ms, std::move(observer));
+      alertmanagers.push_back(manager.get());
       sinks.push_back(std::move(manager));
     }
     return sinks;
@@ -262,26 +268,49 @@ class Daemon {
                      .c_str());
     log_info("signal {}: reloading {} and reopening alert files", SIGHUP, options_.config_path);
     pipeline_.reopen_sinks();  // log rotation must work even when the new file is bad
-    ConfigLoad load = load_config_file(options_.config_path, process_environment());
     const double now_seconds = static_cast<double>(wall_clock_ms()) / 1000.0;
+    bool applied = false;
+    try {
+      applied = apply_configuration();
+    } catch (const std::exception& error) {
+      // Never out of the signal handler: a reload problem must not stop the daemon.
+      log_error("reload: {}", error.what());
+    }
+    if (!applied) {
+      log_error("reload: still running on the previous configuration");
+      metrics_.config_reload(false, now_seconds);
+      sd_notify(0, "READY=1\nSTATUS=reload failed: still running on the previous configuration");
+      return;
+    }
+    metrics_.config_reload(true, now_seconds);
+    sd_notify(0, "READY=1\nSTATUS=running (configuration reloaded)");
+  }
+
+  // Reads and validates the file and prepares everything that can fail (new sinks, a new
+  // listener) before anything changes; false (or an exception) leaves the old configuration
+  // in use.
+  bool apply_configuration() {
+    ConfigLoad load = load_config_file(options_.config_path, process_environment());
     if (!load.config) {
       for (const ConfigError& error : load.errors)
         log_error("reload: {}", to_string(error));
-      log_error("reload: {} error(s); still running on the previous configuration",
-                load.errors.size());
-      metrics_.config_reload(false, now_seconds);
-      sd_notify(0, "READY=1\nSTATUS=reload failed: still running on the previous configuration");
-      return;
+      log_error("reload: {} error(s) in {}", load.errors.size(), options_.config_path);
+      return false;
     }
     Config next = std::move(*load.config);
-    keep_restart_only_sections(next);
-    const bool server_changed = !(next.server == config_.server);
-    if (server_changed && !replace_listener(next.server)) {
-      metrics_.config_reload(false, now_seconds);
-      sd_notify(0, "READY=1\nSTATUS=reload failed: still running on the previous configuration");
-      return;
-    }
+    const std::vector<std::string_view> restart_only = keep_restart_only_sections(next);
+
     const bool sinks_changed = !(next.sinks == config_.sinks);
+    std::vector<AlertmanagerSink*> next_alertmanagers;
+    std::vector<std::unique_ptr<AlertSink>> next_sinks;
+    if (sinks_changed) next_sinks = make_all_sinks(next, next_alertmanagers);
+    const bool server_changed = !(next.server == config_.server);
+    if (server_changed && !replace_listener(next.server)) return false;
+
+    // From here on nothing fails for configuration reasons.
+    for (const std::string_view section : restart_only) {
+      log_warn("reload: {} changed; the change takes effect at the next restart", section);
+    }
     const bool auth0_changed = !(next.auth0_pull == config_.auth0_pull);
     RelockConfig relock_pull = next.relock;
     relock_pull.webhook_secret = config_.relock.webhook_secret;  // push only: not the poller's
@@ -292,7 +321,7 @@ class Daemon {
     config_ = std::move(next);
     apply_log_settings();
     if (api_changed || server_changed) routes_.reconfigure(config_);
-    if (sinks_changed) replace_sinks();
+    if (sinks_changed) replace_sinks(std::move(next_sinks), std::move(next_alertmanagers));
     // A poller whose settings changed is stopped (its request in flight is cancelled) and a new
     // one starts from the checkpoint in the store; unchanged pollers keep their connections.
     if (auth0_changed) {
@@ -303,25 +332,23 @@ class Daemon {
       retire_poller(relock_);
       start_relock_poller();
     }
-    metrics_.config_reload(true, now_seconds);
     log_info("reload: configuration from {} in use{}{}{}", options_.config_path,
              sinks_changed ? "; sinks replaced" : "",
              api_changed ? "; secrets and API updated" : "",
              auth0_changed || relock_changed ? "; pollers restarted" : "");
-    sd_notify(0, "READY=1\nSTATUS=running (configuration reloaded)");
+    return true;
   }
 
   // [store] and [correlator] are bound to the state file (and the outbox in it) and to the
   // index, whose alerts must keep their ids: a reload keeps the old ones (and says so).
-  void keep_restart_only_sections(Config& next) const {
-    const auto keep = [this](bool same, std::string_view section) {
-      if (!same)
-        log_warn("reload: {} changed; the change takes effect at the next restart", section);
-    };
-    keep(next.store == config_.store, "[store]");
+  // Returns the sections that changed (and were put back).
+  std::vector<std::string_view> keep_restart_only_sections(Config& next) const {
+    std::vector<std::string_view> changed;
+    if (!(next.store == config_.store)) changed.push_back("[store]");
     next.store = config_.store;
-    keep(next.correlator == config_.correlator, "[correlator]");
+    if (!(next.correlator == config_.correlator)) changed.push_back("[correlator]");
     next.correlator = config_.correlator;
+    return changed;
   }
 
   std::size_t open_connections() const {
@@ -344,14 +371,20 @@ class Daemon {
     try {
       fresh->start();
     } catch (const std::exception& error) {
-      log_error("reload: cannot listen on {}: {}", wanted.listen, error.what());
+      log_error("reload: {}", error.what());
       if (same_address) {
         auto again = std::make_unique<http::Server>(io_, current, routes_, metrics_);
-        again->start();
         retired_servers_.push_back(std::move(server_));
         server_ = std::move(again);
+        try {
+          server_->start();
+        } catch (const std::exception& again_error) {
+          log_error(
+              "reload: the previous listener cannot be reopened either ({}); no HTTP "
+              "listener until the next restart",
+              again_error.what());
+        }
       }
-      log_error("reload: still running on the previous configuration");
       return false;
     }
     if (!same_address) server_->shutdown();
@@ -398,7 +431,8 @@ class Daemon {
   // Webhook senders whose settings did not change keep running; the others finish their
   // attempt in flight and are dropped (their outbox rows stay and are picked up by the new
   // sender of the same name). File, stdout and Alertmanager sinks are rebuilt.
-  void replace_sinks() {
+  void replace_sinks(std::vector<std::unique_ptr<AlertSink>> sinks,
+                     std::vector<AlertmanagerSink*> alertmanagers) {
     std::vector<std::unique_ptr<WebhookSender>> kept;
     for (auto& sender : webhooks_) {
       const auto& wanted = config_.sinks.webhooks;
@@ -423,8 +457,8 @@ class Daemon {
 
     for (AlertmanagerSink* manager : alertmanagers_)
       manager->stop();
-    alertmanagers_.clear();
-    pipeline_.replace_sinks(make_all_sinks());
+    alertmanagers_ = std::move(alertmanagers);
+    pipeline_.replace_sinks(std::move(sinks));
     restore_alertmanager_alerts();
     for (AlertmanagerSink* manager : alertmanagers_)
       manager->start();

@@ -101,6 +101,17 @@ test('SIGHUP swaps tokens, API and sinks in; keeps the index, listener and resta
       receiver.requests.some((r) => r.status === 200 && r.alert?.user_id === 'auth0|still'));
     assert.equal(metricSum(await daemon.metrics(), 'authcorrd_config_reloads_total', { result: 'failed' }), 1);
 
+    // A valid file whose new alert file cannot be opened: the reload fails as a whole, the
+    // daemon keeps running on the previous sinks.
+    fs.writeFileSync(configPath, config(dir, { token: 'reload-third-token-000', webhook: { url: receiver.url, secret }, api: true, listen: `127.0.0.1:${port}` })
+      .replace(`path = "${dir}/alerts.jsonl"`, `path = "${dir}/no-such-dir/alerts.jsonl"`));
+    daemon.child.kill('SIGHUP');
+    await waitFor('the third reload to fail', async () =>
+      metricSum(await daemon.metrics(), 'authcorrd_config_reloads_total', { result: 'failed' }) === 2);
+    assert.equal(daemon.child.exitCode, null, 'the daemon exited');
+    assert.equal((await burst(daemon, 'reload-third-token-000', 'auth0|third')).status, 401);
+    assert.equal((await burst(daemon, NEW_TOKEN, 'auth0|third')).status, 200);
+
     // Secrets never reach the log.
     await sleep(100);
     const log = daemon.log();
