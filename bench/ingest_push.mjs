@@ -8,7 +8,6 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempDir, startDaemon } from '../tests/integration/lib/harness.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) =>
   (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
@@ -18,6 +17,8 @@ const concurrency = Number(args.concurrency ?? 4);
 const users = Number(args.users ?? 10000);
 const synchronous = args.synchronous ?? 'normal';
 if (args.binary) process.env.AUTHCORRD_BINARY = path.resolve(args.binary);
+// Imported after the line above: the harness reads AUTHCORRD_BINARY when it loads.
+const { tempDir, startDaemon } = await import('../tests/integration/lib/harness.mjs');
 
 const token = 'bench-token';
 const dir = tempDir('authcorrd-bench-');

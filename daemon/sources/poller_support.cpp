@@ -177,6 +177,9 @@ void PollerCore::launch(boost::asio::awaitable<void> loop) {
       timer_.get_executor(), std::move(loop), [this, name = name_](std::exception_ptr error) {
         loop_running_ = false;
         if (!error) return;
+        // Not running any more: /readyz must say so rather than report a dead poller as up.
+        stopped_ = true;
+        status_ = "stopped by an unexpected error (see the log); restart the service";
         try {
           std::rethrow_exception(error);
         } catch (const std::exception& e) {

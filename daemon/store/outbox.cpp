@@ -265,6 +265,26 @@ std::size_t Store::outbox_retry(std::string_view sink, std::string_view alert_id
   const std::string where =
       fmt::format("{} AND ({})", sink_condition(sink, 1),
                   alert_id.empty() ? std::string("1") : std::string("alert_id = ?2"));
+  // ?1 and ?2 may not appear in the SQL; binding an unused index is an error, so bind only
+  // what the text uses.
+  const auto bind_keys = [&](sqlite::Statement& stmt) {
+    if (!sink.empty()) stmt.bind(1, sink);
+    if (!alert_id.empty()) stmt.bind(2, alert_id);
+  };
+  // The endpoints to re-enable: the sink asked for, or (for one alert) that alert's sinks.
+  std::vector<std::string> sinks;
+  if (alert_id.empty()) {
+    if (!sink.empty()) sinks.emplace_back(sink);
+  } else {
+    sqlite::Statement select{
+        s.db.get(), fmt::format("SELECT DISTINCT sink FROM webhook_dead_letters WHERE {}", where),
+        "outbox: retry dead letters"};
+    bind_keys(select);
+    const sqlite::ResetOnExit reset(select);
+    while (select.step())
+      sinks.push_back(select.column_text(0));
+    if (sinks.empty()) return 0;  // nothing to retry: the transaction rolls back
+  }
   sqlite::Statement move{
       s.db.get(),
       fmt::format("INSERT INTO webhook_outbox ({}) SELECT seq, sink, alert_id, user_id, body, "
@@ -275,21 +295,23 @@ std::size_t Store::outbox_retry(std::string_view sink, std::string_view alert_id
   sqlite::Statement remove{s.db.get(),
                            fmt::format("DELETE FROM webhook_dead_letters WHERE {}", where),
                            "outbox: retry dead letters"};
-  // ?1 and ?2 may not appear in the SQL; binding an unused index is an error, so bind only
-  // what the text uses.
-  for (sqlite::Statement* stmt : {&move, &remove}) {
-    if (!sink.empty()) stmt->bind(1, sink);
-    if (!alert_id.empty()) stmt->bind(2, alert_id);
-  }
+  bind_keys(move);
+  bind_keys(remove);
   move.bind(3, std::int64_t{now});
   run(move);
   run(remove);
   const auto moved = remove.changes();
-  sqlite::Statement enable{
-      s.db.get(), fmt::format("DELETE FROM webhook_endpoints WHERE {}", sink_condition(sink, 1)),
-      "outbox: enable endpoint"};
-  if (!sink.empty()) enable.bind(1, sink);
-  run(enable);
+  if (alert_id.empty() && sink.empty()) {
+    sqlite::Statement enable{s.db.get(), "DELETE FROM webhook_endpoints",
+                             "outbox: enable endpoints"};
+    run(enable);
+  }
+  for (const std::string& name : sinks) {
+    sqlite::Statement enable{s.db.get(), "DELETE FROM webhook_endpoints WHERE sink = ?1",
+                             "outbox: enable endpoint"};
+    enable.bind(1, std::string_view(name));
+    run(enable);
+  }
   transaction.commit();
   return moved > 0 ? static_cast<std::size_t>(moved) : 0;
 }

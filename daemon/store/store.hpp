@@ -144,8 +144,10 @@ class Store final : public WebhookOutbox {
   // --- operator commands (`authcorrd outbox ...`); an empty `sink` means every sink ---
   // Pending deliveries (or dead letters), oldest first.
   std::vector<OutboxDelivery> outbox_list(bool dead_letters, std::string_view sink) const;
-  // Moves dead letters (all of `sink`, or the one of `alert_id` when not empty) back to the
-  // outbox, due at `now`, and re-enables the endpoints of `sink`. Returns how many moved.
+  // Moves dead letters (all of `sink`, or those of `alert_id` when not empty) back to the
+  // outbox, due at `now`, and re-enables the endpoints concerned (`sink`, every endpoint when
+  // both are empty, or the sinks of that alert's dead letters). Returns how many moved; an
+  // `alert_id` with no dead letter changes nothing.
   std::size_t outbox_retry(std::string_view sink, std::string_view alert_id, TimeMs now);
   // Deletes pending deliveries (or dead letters). Returns how many.
   std::size_t outbox_purge(bool dead_letters, std::string_view sink);

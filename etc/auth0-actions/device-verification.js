@@ -27,7 +27,7 @@
  *
  * Each Action is one self-contained file because Auth0 runs an Action as a single module with no
  * local imports; the request and answer-checking helpers are therefore repeated in both files
- * (tests/actions/actions.test.mjs runs the same contract checks against each).
+ * (tests/actions/actions_fake.test.mjs runs the same contract checks against each).
  */
 
 const DEFAULT_TIMEOUT_MS = 1500;

@@ -107,6 +107,17 @@ TEST_CASE("outbox: a disabled endpoint, dead letters and the operator's retry an
   REQUIRE(pending.size() == 2);
   CHECK(pending[0].attempts == 0);
   CHECK(store.outbox_retry("hook", "nope", kT0 + 7) == 0);
+  // An unknown id re-enables nothing; a known one re-enables only its own endpoint.
+  store.disable_webhook_endpoint("hook", "410 Gone", kT0 + 7);
+  store.disable_webhook_endpoint("keep", "410 Gone", kT0 + 7);
+  CHECK(store.outbox_retry("", "nope", kT0 + 7) == 0);
+  CHECK(store.webhook_endpoint_disabled("hook"));
+  store.outbox_dead_letter(store.outbox_list(false, "hook")[0].seq, 1, "x", kT0 + 7);
+  CHECK(store.outbox_retry("", "a1", kT0 + 7) == 1);
+  CHECK_FALSE(store.webhook_endpoint_disabled("hook"));
+  CHECK(store.webhook_endpoint_disabled("keep"));
+  CHECK(store.outbox_retry("", "", kT0 + 7) == 0);
+  CHECK_FALSE(store.webhook_endpoint_disabled("keep"));
 
   CHECK(store.outbox_purge(false, "hook") == 2);
   CHECK(store.outbox_list(false, "hook").empty());
