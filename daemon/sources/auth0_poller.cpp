@@ -143,7 +143,7 @@ TimeMs Auth0Poller::Impl::bootstrap() {
   if (config.start.kind == StartPosition::Kind::beginning) {
     search_mode = true;
     position_ready = true;
-    core.log("no checkpoint: starting from the oldest retained log");
+    core.note("no checkpoint: starting from the oldest retained log");
     return 0;
   }
   TimeMs from = core.now();
@@ -156,7 +156,7 @@ TimeMs Auth0Poller::Impl::bootstrap() {
   }
   checkpoint = forged;
   position_ready = true;
-  core.log(fmt::format("no checkpoint: starting from log id {}", forged));
+  core.note(fmt::format("no checkpoint: starting from log id {}", forged));
   return 0;
 }
 
@@ -294,7 +294,7 @@ net::awaitable<TimeMs> Auth0Poller::Impl::fetch_page() {
     if (!refreshed_after_401) {
       refreshed_after_401 = true;
       metrics.poll_request(core.name(), "unauthorized");
-      core.log("HTTP 401 from /api/v2/logs: fetching a new token");
+      core.note("HTTP 401 from /api/v2/logs: fetching a new token");
       co_return 0;
     }
     co_return core.failed("unauthorized", "HTTP 401 from /api/v2/logs with a fresh token");

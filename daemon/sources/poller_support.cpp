@@ -192,11 +192,15 @@ void PollerCore::log(std::string_view message) const {
   log_warn("{} poller: {}", name_, message);
 }
 
+void PollerCore::note(std::string_view message) const {
+  log_info("{} poller: {}", name_, message);
+}
+
 void PollerCore::succeeded(std::string_view outcome) {
   metrics_.poll_request(name_, outcome);
   metrics_.set_poller_up(name_, true);
   metrics_.set_poller_last_success(name_, static_cast<double>(clock_()) / 1000.0);
-  if (backoff_.failures() > 0) log("recovered");
+  if (backoff_.failures() > 0) note("recovered");
   backoff_.reset();
   credentials_accepted();
 }
@@ -239,7 +243,7 @@ TimeMs PollerCore::credentials_rejected(std::string_view outcome, const std::str
 void PollerCore::credentials_accepted() {
   if (!credentials_rejected_) return;
   credentials_rejected_ = false;
-  log("credentials accepted again; running");
+  note("credentials accepted again; running");
 }
 
 }  // namespace authcorrd

@@ -105,8 +105,10 @@ class PollerCore {
   // Waits `ms` (0 = yield nothing, return at once). False when stop() ended the wait.
   boost::asio::awaitable<bool> sleep(TimeMs ms);
 
-  // "authcorrd: <name> poller: <message>" on stderr. Never pass secrets or event data.
+  // "<name> poller: <message>" on stderr, at warn (something is off) or info (routine news:
+  // where it starts, that it recovered). Never pass secrets or event data.
   void log(std::string_view message) const;
+  void note(std::string_view message) const;
 
   // A request succeeded with `outcome` ("ok" or "empty"): resets the backoff, marks up.
   void succeeded(std::string_view outcome);

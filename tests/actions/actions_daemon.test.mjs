@@ -5,17 +5,13 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
+
 import {
   tempDir, startDaemon, hmacHex, waitFor, freePort, sleep, runBinary,
 } from '../integration/lib/harness.mjs';
+import { loadAction, runAction, stripNamespace } from './lib/auth0_action_harness.mjs';
 import {
-  actionsDir, loadAction, makeEvent, makeRefreshEvent, runAction, stripNamespace,
-  startFakeServer, startSilentServer, riskAnswer,
-} from './lib/auth0_action_harness.mjs';
-
-import {
-  NS, DEVICE, SESSION, IP1, IP2, UA1, UA2, newUser, iso, secrets, loginEvent, refreshEvent, assertNoToken, assertFailClosedMfa,
+  NS, DEVICE, SESSION, IP1, IP2, UA1, UA2, newUser, iso, loginEvent, refreshEvent, assertNoToken, assertFailClosedMfa,
 } from './lib/actions_common.mjs';
 
 // ---------------------------------------------------------------------------------------------

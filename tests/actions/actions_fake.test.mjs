@@ -5,16 +5,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { freePort } from '../integration/lib/harness.mjs';
 import {
-  tempDir, startDaemon, hmacHex, waitFor, freePort, sleep, runBinary,
-} from '../integration/lib/harness.mjs';
-import {
-  actionsDir, loadAction, makeEvent, makeRefreshEvent, runAction, stripNamespace,
-  startFakeServer, startSilentServer, riskAnswer,
+  actionsDir, loadAction, makeEvent, makeRefreshEvent, runAction, stripNamespace, startFakeServer, startSilentServer, riskAnswer,
 } from './lib/auth0_action_harness.mjs';
-
 import {
-  NS, DEVICE, SESSION, IP1, IP2, UA1, UA2, newUser, iso, secrets, loginEvent, refreshEvent, assertNoToken, assertFailClosedMfa,
+  NS, DEVICE, SESSION, IP1, UA1, secrets, loginEvent, refreshEvent, assertNoToken, assertFailClosedMfa,
 } from './lib/actions_common.mjs';
 
 // ---------------------------------------------------------------------------------------------
