@@ -59,6 +59,10 @@ struct DeviceTrust {
 };
 std::string_view to_string(DeviceTrust::Verification verification) noexcept;
 
+// The level of a risk score by the thresholds of CorrelatorParams (medium_risk_score,
+// high_risk_score).
+RiskLevel risk_level(int score, int medium_risk_score, int high_risk_score) noexcept;
+
 // The recommendations that go with an assessment's factors (and its level), in factor order.
 std::vector<std::string_view> risk_recommendations(const RiskAssessment& risk);
 

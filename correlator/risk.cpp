@@ -125,15 +125,19 @@ RiskAssessment assess_login_risk(const DetectionContext& ctx, const UserState& u
   if (history.recent_failures > threshold) {
     add("recent_failures", params.weights.recent_failures);
   }
-  risk.level = risk.score >= params.high_risk_score     ? RiskLevel::high
-               : risk.score >= params.medium_risk_score ? RiskLevel::medium
-                                                        : RiskLevel::low;
+  risk.level = risk_level(risk.score, params.medium_risk_score, params.high_risk_score);
   return risk;
 }
 
 }  // namespace authcorrd::detail
 
 namespace authcorrd {
+
+RiskLevel risk_level(int score, int medium_risk_score, int high_risk_score) noexcept {
+  return score >= high_risk_score     ? RiskLevel::high
+         : score >= medium_risk_score ? RiskLevel::medium
+                                      : RiskLevel::low;
+}
 
 std::vector<std::string_view> risk_recommendations(const RiskAssessment& risk) {
   std::vector<std::string_view> out;

@@ -8,26 +8,13 @@
 #include <cstdlib>
 #include <string>
 
+#include "sinks/alert_json.hpp"
+
 namespace authcorrd {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::info)};
 std::atomic<bool> g_json{false};
-
-// A JSON string body (without quotes): log messages are ours, but may quote user input.
-void append_json_escaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\u{:04x}", byte);
-    } else {
-      out += c;
-    }
-  }
-}
 
 std::string_view level_name(LogLevel level) {
   switch (level) {
@@ -75,10 +62,10 @@ void write_log_line(LogLevel level, std::string_view message) {
   const auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   if (g_json.load()) {
-    line += fmt::format(R"({{"time":"{:%Y-%m-%dT%H:%M:%S}Z","level":"{}","message":")", now,
+    line += fmt::format(R"({{"time":"{:%Y-%m-%dT%H:%M:%S}Z","level":"{}","message":)", now,
                         level_name(level));
-    append_json_escaped(line, message);
-    line += "\"}\n";
+    append_json_string(line, message);
+    line += "}\n";
   } else if (stderr_is_journal()) {
     line += fmt::format("{}\n", message);  // journald adds its own time stamp
   } else {

@@ -5,18 +5,13 @@
 #include <chrono>
 #include <exception>
 
+#include "daemon/clock.hpp"
 #include "daemon/sources/poller_support.hpp"  // json_quote
 #include "daemon/store/store.hpp"
 #include "sinks/alert_json.hpp"
 
 namespace authcorrd {
 namespace {
-
-TimeMs wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool sink_configured(const Config& config, const std::string& name) {
   for (const WebhookSinkConfig& sink : config.sinks.webhooks) {

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "daemon/routes.hpp"  // bearer_token, constant_time_equal
+#include "daemon/routes.hpp"  // bearer_token, constant_time_equal, the JSON errors
 #include "sinks/alert_json.hpp"
 
 namespace authcorrd {
@@ -126,19 +126,13 @@ std::optional<http::Response> RiskApi::preflight(const http::Request& head) {
     return http::error_response(404, "not_found", "the risk API is not configured ([api] token)");
   }
   if (head.method != "POST") {
-    http::Response response =
-        http::error_response(405, "method_not_allowed", "use POST on this path");
-    response.headers.emplace_back("Allow", "POST");
-    return response;
+    return method_not_allowed("POST");
   }
   const std::string_view token = bearer_token(head);
   Client* client = token.empty() ? nullptr : find_client(token);
   if (client == nullptr) {
     metrics_.risk_query("unauthorized", -1);
-    http::Response response = http::error_response(
-        401, "unauthorized", token.empty() ? "missing bearer token" : "wrong bearer token");
-    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"authcorrd\"");
-    return response;
+    return unauthorized(token.empty() ? "missing bearer token" : "wrong bearer token", true);
   }
   if (!take_token(*client, std::chrono::steady_clock::now())) {
     metrics_.risk_query("rate_limited", -1);
@@ -210,9 +204,7 @@ std::string RiskApi::evaluate(const RiskQuery& query, std::string& decision) {
     risk.score += assessment;
   }
   const CorrelatorParams& params = correlator_.params();
-  risk.level = risk.score >= params.high_risk_score     ? RiskLevel::high
-               : risk.score >= params.medium_risk_score ? RiskLevel::medium
-                                                        : RiskLevel::low;
+  risk.level = risk_level(risk.score, params.medium_risk_score, params.high_risk_score);
   decision = config_.deny_score > 0 && risk.score >= config_.deny_score ? "deny"
              : risk.score >= config_.mfa_score                          ? "mfa"
                                                                         : "allow";

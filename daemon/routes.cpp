@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "daemon/clock.hpp"
 #include "daemon/log.hpp"
 #include "daemon/store/store.hpp"
 #include "sinks/alert_json.hpp"
@@ -55,25 +56,6 @@ http::Response json_response(unsigned status, std::string body) {
   return response;
 }
 
-http::Response method_not_allowed(std::string_view allow) {
-  http::Response response =
-      http::error_response(405, "method_not_allowed", fmt::format("use {} on this path", allow));
-  response.headers.emplace_back("Allow", std::string(allow));
-  return response;
-}
-
-http::Response unauthorized(std::string_view message, bool bearer) {
-  http::Response response = http::error_response(401, "unauthorized", message);
-  if (bearer) response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"authcorrd\"");
-  return response;
-}
-
-TimeMs wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view body) {
@@ -102,6 +84,19 @@ std::string_view bearer_token(const http::Request& request) {
   return token;
 }
 
+http::Response method_not_allowed(std::string_view allow) {
+  http::Response response =
+      http::error_response(405, "method_not_allowed", fmt::format("use {} on this path", allow));
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+http::Response unauthorized(std::string_view message, bool bearer) {
+  http::Response response = http::error_response(401, "unauthorized", message);
+  if (bearer) response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"authcorrd\"");
+  return response;
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
   // Compare fixed-size digests so neither the position of a difference nor the expected
   // length shows in the timing.
@@ -112,13 +107,8 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 DaemonRoutes::DaemonRoutes(const Config& config, IngestPipeline& pipeline, DaemonMetrics& metrics,
                            Readiness readiness)
-    : log_stream_token_(config.log_stream ? config.log_stream->token : Secret{}),
-      relock_secret_(config.relock.webhook_secret),
-      pipeline_(pipeline),
-      metrics_(metrics),
-      readiness_(std::move(readiness)),
-      parser_(ParseLimits{.max_item_bytes = config.server.max_body_bytes}) {
-  risk_api_.emplace(config.api, pipeline.correlator(), metrics, wall_clock_ms);
+    : pipeline_(pipeline), metrics_(metrics), readiness_(std::move(readiness)) {
+  reconfigure(config);
 }
 
 void DaemonRoutes::reconfigure(const Config& config) {

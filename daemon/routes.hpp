@@ -54,6 +54,10 @@ class DaemonRoutes final : public http::Handler {
 
 // The presented bearer token, or empty when the header is missing or not "Bearer <token>".
 std::string_view bearer_token(const http::Request& request);
+// 405 with Allow, and 401 (with WWW-Authenticate: Bearer when `bearer`): the JSON errors every
+// route answers.
+http::Response method_not_allowed(std::string_view allow);
+http::Response unauthorized(std::string_view message, bool bearer);
 
 // Lowercase hex HMAC-SHA256 of `body` keyed by `key` (Relock's X-Relock-Signature).
 std::string hmac_sha256_hex(std::string_view key, std::string_view body);

@@ -26,6 +26,7 @@
 
 #include <fmt/format.h>
 
+#include "daemon/clock.hpp"
 #include "daemon/delivery/webhook_sender.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/log.hpp"
@@ -52,12 +53,6 @@ std::uint64_t monotonic_usec() {
   ::clock_gettime(CLOCK_MONOTONIC, &now);
   return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000 +
          static_cast<std::uint64_t>(now.tv_nsec) / 1'000;
-}
-
-TimeMs wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::vector<std::unique_ptr<AlertSink>> make_sinks(const SinksConfig& config) {
@@ -231,8 +226,7 @@ class Daemon {
       pipeline_.tick();
       metrics_.set_ready(readiness().first);
       if (tick % 10 == 0) sd_notify(0, status_line().c_str());
-      std::erase_if(retired_webhooks_, [](const auto& sender) { return sender->finished(); });
-      std::erase_if(retired_pollers_, [](const auto& finished) { return finished(); });
+      std::erase_if(retired_, [](const auto& finished) { return finished(); });
       std::erase_if(retired_servers_,
                     [](const auto& server) { return server->open_connections() == 0; });
       ticker_.expires_after(std::chrono::seconds(1));
@@ -325,11 +319,11 @@ class Daemon {
     // A poller whose settings changed is stopped (its request in flight is cancelled) and a new
     // one starts from the checkpoint in the store; unchanged pollers keep their connections.
     if (auth0_changed) {
-      retire_poller(auth0_);
+      retire(auth0_);
       start_auth0_poller();
     }
     if (relock_changed) {
-      retire_poller(relock_);
+      retire(relock_);
       start_relock_poller();
     }
     log_info("reload: configuration from {} in use{}{}{}", options_.config_path,
@@ -413,13 +407,14 @@ class Daemon {
     log_info("relock poller: pulling {}", config_.relock.events_url);
   }
 
-  // Stops a poller and keeps it until its loop has returned (the tick destroys it then).
-  template <typename Poller>
-  void retire_poller(std::unique_ptr<Poller>& poller) {
-    if (!poller) return;
-    poller->stop();
-    retired_pollers_.push_back(
-        [kept = std::shared_ptr<Poller>(std::move(poller))] { return kept->finished(); });
+  // Stops a poller or webhook sender and keeps it until its loop has returned (the tick then
+  // destroys it: its coroutine still refers to it until then).
+  template <typename Stoppable>
+  void retire(std::unique_ptr<Stoppable>& part) {
+    if (!part) return;
+    part->stop();
+    retired_.push_back(
+        [kept = std::shared_ptr<Stoppable>(std::move(part))] { return kept->finished(); });
   }
 
   void apply_log_settings() const {
@@ -439,8 +434,7 @@ class Daemon {
       if (std::find(wanted.begin(), wanted.end(), sender->config()) != wanted.end()) {
         kept.push_back(std::move(sender));
       } else {
-        sender->stop();
-        retired_webhooks_.push_back(std::move(sender));
+        retire(sender);
       }
     }
     for (const WebhookSinkConfig& sink : config_.sinks.webhooks) {
@@ -538,8 +532,6 @@ class Daemon {
   std::vector<AlertmanagerSink*> alertmanagers_;  // owned by pipeline_
   IngestPipeline pipeline_;
   std::vector<std::unique_ptr<WebhookSender>> webhooks_;
-  // Replaced by a reload, kept until their delivery loop has returned.
-  std::vector<std::unique_ptr<WebhookSender>> retired_webhooks_;
   DaemonRoutes routes_;
   std::unique_ptr<http::Server> server_;
   // Listeners replaced by a reload, kept until their last connection has closed.
@@ -548,9 +540,9 @@ class Daemon {
   asio::steady_timer ticker_;
   std::unique_ptr<Auth0Poller> auth0_;
   std::unique_ptr<RelockPoller> relock_;
-  // Pollers replaced by a reload, each as "has its loop returned?" owning the poller; dropped
-  // (and the poller destroyed) once that is true.
-  std::vector<std::function<bool()>> retired_pollers_;
+  // Pollers and webhook senders replaced by a reload, each as "has its loop returned?" owning
+  // the part; dropped (and the part destroyed) once that is true.
+  std::vector<std::function<bool()>> retired_;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point shutdown_deadline_;
 };

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <optional>
 
 #include "daemon/store/store_impl.hpp"
 
@@ -79,51 +80,27 @@ std::size_t move_to_dead_letters(
 
 void enqueue_delivery(Store::Impl& s, const AlertRecord& alert, const OutboxTarget& target,
                       TimeMs now) {
-  if (target.dead_reason.empty()) {
-    sqlite::Statement insert{s.db.get(),
-                             "INSERT INTO webhook_outbox (sink, alert_id, user_id, body, "
-                             "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
-                             " ON CONFLICT (sink, alert_id) DO NOTHING",
-                             "outbox: enqueue delivery"};
-    insert.bind(1, std::string_view(target.sink));
-    insert.bind(2, std::string_view(alert.id));
-    insert.bind(3, std::string_view(alert.user_id));
-    insert.bind(4, std::string_view(alert.json));
-    insert.bind(5, std::int64_t{now});
-    run(insert);
-    return;
-  }
-  // A dead letter needs a seq that no outbox row will ever take: reserve one from the outbox's
-  // AUTOINCREMENT sequence by inserting and deleting a placeholder row.
-  sqlite::Statement reserve{s.db.get(),
-                            "INSERT INTO webhook_outbox (sink, alert_id, user_id, body, "
-                            "created_at, next_attempt_at) VALUES (?1, ?2, '', '', 0, 0)"
-                            " RETURNING seq",
-                            "outbox: reserve sequence"};
-  reserve.bind(1, std::string_view(target.sink));
-  reserve.bind(2, std::string_view(alert.id));
-  std::int64_t seq = 0;
-  {
-    const sqlite::ResetOnExit reset(reserve);
-    if (reserve.step()) seq = reserve.column_int(0);
-  }
-  sqlite::Statement remove{s.db.get(), "DELETE FROM webhook_outbox WHERE seq = ?1",
-                           "outbox: reserve sequence"};
-  remove.bind(1, seq);
-  run(remove);
   sqlite::Statement insert{s.db.get(),
-                           fmt::format("INSERT INTO webhook_dead_letters ({}) VALUES (?1, ?2, ?3, "
-                                       "?4, ?5, ?6, 0, ?6, ?7) ON CONFLICT DO NOTHING",
-                                       kDeadLetterColumns),
-                           "outbox: dead-letter delivery"};
-  insert.bind(1, seq);
-  insert.bind(2, std::string_view(target.sink));
-  insert.bind(3, std::string_view(alert.id));
-  insert.bind(4, std::string_view(alert.user_id));
-  insert.bind(5, std::string_view(alert.json));
-  insert.bind(6, std::int64_t{now});
-  insert.bind(7, std::string_view(target.dead_reason));
-  run(insert);
+                           "INSERT INTO webhook_outbox (sink, alert_id, user_id, body, "
+                           "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"
+                           " ON CONFLICT (sink, alert_id) DO NOTHING RETURNING seq",
+                           "outbox: enqueue delivery"};
+  insert.bind(1, std::string_view(target.sink));
+  insert.bind(2, std::string_view(alert.id));
+  insert.bind(3, std::string_view(alert.user_id));
+  insert.bind(4, std::string_view(alert.json));
+  insert.bind(5, std::int64_t{now});
+  std::optional<std::int64_t> seq;
+  {
+    const sqlite::ResetOnExit reset(insert);
+    if (insert.step()) seq = insert.column_int(0);
+  }
+  if (!seq || target.dead_reason.empty()) return;
+  // Refused (endpoint disabled, outbox full): straight on to the dead letters, under the seq the
+  // outbox's AUTOINCREMENT just handed out, which no outbox row will ever take again.
+  move_to_dead_letters(
+      s.db, "seq = ?1", "attempts", [&](sqlite::Statement& stmt, bool) { stmt.bind(1, *seq); },
+      target.dead_reason, now);
 }
 
 void prune_dead_letters(Store::Impl& s, TimeMs cutoff) {

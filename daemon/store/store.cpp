@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "correlator/stats.hpp"
+#include "daemon/clock.hpp"
 #include "daemon/store/prune.hpp"
 #include "daemon/store/schema.hpp"
 #include "daemon/store/sqlite.hpp"
@@ -158,12 +159,6 @@ bool read_event(const sqlite::Statement& stmt, Event& event) {
   text(kDescription, event.description);
   event.session_expires_at = stmt.column_int(kSessionExpiresAt);
   return true;
-}
-
-TimeMs wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::size_t to_size(std::int64_t value) {
