@@ -160,3 +160,25 @@ path = "${dir}/state.db"
     await sim.stop();
   }
 });
+
+test('[log] format = "json" writes one JSON object per line; a reload switches the format', async () => {
+  const dir = tempDir('authcorrd-reload-log-');
+  const text = (format) => `[log]\nformat = "${format}"\n[server]\nlisten = "127.0.0.1:0"\n[store]\npath = "${dir}/state.db"\n`;
+  const daemon = await startDaemon(dir, text('json'));
+  try {
+    await waitFor('a few log lines', () => daemon.log().split('\n').filter(Boolean).length >= 2);
+    for (const line of daemon.log().split('\n').filter(Boolean)) {
+      const entry = JSON.parse(line);
+      assert.deepEqual(Object.keys(entry), ['time', 'level', 'message']);
+      assert.match(entry.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      assert.ok(['error', 'warn', 'info', 'debug'].includes(entry.level));
+    }
+    assert.ok(daemon.log().split('\n').some((l) => l && JSON.parse(l).message.startsWith('listening on 127.0.0.1:')));
+    fs.writeFileSync(path.join(dir, 'authcorrd.toml'), text('text'));
+    daemon.child.kill('SIGHUP');
+    await reloaded(daemon, 1);
+    assert.match(daemon.log().trimEnd().split('\n').at(-1), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ info reload: configuration from /);
+  } finally {
+    await daemon.stop();
+  }
+});
