@@ -1,5 +1,8 @@
 #include "daemon/risk_api.hpp"
 
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/split.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -14,17 +17,12 @@ namespace {
 
 constexpr std::size_t kMaxFieldBytes = 1024;
 
+// Whitespace-separated words, without empty ones.
 std::vector<std::string> split_tokens(std::string_view text) {
   std::vector<std::string> tokens;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])) != 0)
-      ++i;
-    const std::size_t start = i;
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])) == 0)
-      ++i;
-    if (i > start) tokens.emplace_back(text.substr(start, i - start));
-  }
+  boost::algorithm::split(tokens, text, boost::algorithm::is_space(),
+                          boost::algorithm::token_compress_on);
+  std::erase_if(tokens, [](const std::string& token) { return token.empty(); });
   return tokens;
 }
 

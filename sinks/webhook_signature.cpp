@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/split.hpp>
 
 #include <array>
 #include <cctype>
@@ -52,18 +54,12 @@ std::optional<std::string> base64_decode(std::string_view text) {
 
 std::optional<WebhookKeys> parse_webhook_secrets(std::string_view text, std::string& error) {
   WebhookKeys result;
-  std::size_t position = 0;
+  std::vector<std::string_view> tokens;
+  boost::algorithm::split(tokens, text, boost::algorithm::is_space(),
+                          boost::algorithm::token_compress_on);
+  std::erase_if(tokens, [](std::string_view token) { return token.empty(); });
   std::size_t index = 0;
-  while (position < text.size()) {
-    if (std::isspace(static_cast<unsigned char>(text[position])) != 0) {
-      ++position;
-      continue;
-    }
-    std::size_t end = position;
-    while (end < text.size() && std::isspace(static_cast<unsigned char>(text[end])) == 0)
-      ++end;
-    const std::string_view token = text.substr(position, end - position);
-    position = end;
+  for (const std::string_view token : tokens) {
     ++index;
     if (!token.starts_with(kSecretPrefix)) {
       error = fmt::format("secret {} does not start with \"whsec_\"", index);

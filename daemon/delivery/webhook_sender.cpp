@@ -138,10 +138,8 @@ void WebhookSender::cancel() {
 }
 
 TimeMs WebhookSender::retry_delay(int attempts) {
-  TimeMs ceiling = config_.retry_initial;
-  for (int i = 1; i < attempts && ceiling < config_.retry_max_interval; ++i)
-    ceiling *= 2;
-  ceiling = std::min(ceiling, config_.retry_max_interval);
+  const TimeMs ceiling = backoff_ceiling(config_.retry_initial, config_.retry_max_interval,
+                                         attempts > 1 ? static_cast<unsigned>(attempts - 1) : 0);
   // Jitter over the upper half: spreads receivers' load without ever retrying at once.
   std::uniform_int_distribution<TimeMs> draw(ceiling / 2, ceiling);
   return draw(random_);

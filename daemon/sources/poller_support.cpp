@@ -25,12 +25,16 @@ namespace net = boost::asio;
 Backoff::Backoff(TimeMs base, TimeMs cap, std::uint64_t seed)
     : base_(std::max<TimeMs>(base, 1)), cap_(std::max<TimeMs>(cap, 1)), random_(seed) {}
 
-TimeMs Backoff::ceiling() const noexcept {
-  TimeMs ceiling = base_;
+TimeMs backoff_ceiling(TimeMs base, TimeMs cap, unsigned failures) noexcept {
+  TimeMs ceiling = base;
   // Doubling stops at the cap, so this cannot overflow however long an outage lasts.
-  for (unsigned i = 0; i < failures_ && ceiling < cap_; ++i)
+  for (unsigned i = 0; i < failures && ceiling < cap; ++i)
     ceiling *= 2;
-  return std::min(ceiling, cap_);
+  return std::min(ceiling, cap);
+}
+
+TimeMs Backoff::ceiling() const noexcept {
+  return backoff_ceiling(base_, cap_, failures_);
 }
 
 TimeMs Backoff::next() {

@@ -35,6 +35,10 @@ struct PollerTimings {
   TimeMs credentials_retry = 5 * kMinuteMs;  // after the server rejected our credentials
 };
 
+// min(cap, base x 2^failures): the upper bound of the wait after `failures` failures (the
+// webhook sender's per-delivery schedule uses it too).
+TimeMs backoff_ceiling(TimeMs base, TimeMs cap, unsigned failures) noexcept;
+
 // Exponential backoff with full jitter: the n-th consecutive failure waits a uniformly random
 // time in [0, min(cap, base * 2^(n-1))], so many daemons hitting one outage do not retry in step.
 class Backoff {
